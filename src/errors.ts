@@ -1,0 +1,115 @@
+/**
+ * The one catalogue of medibus error codes.
+ *
+ * Every error a user can meet has a stable code `MEDIBUS_ERR_<AREA>_<WHAT>`, says whether
+ * retrying the same input can succeed (a broker outage: yes; a malformed message: no),
+ * and carries a hint that tells the user what to do. Codes are never renamed or reused:
+ * operators grep logs and dead-letter headers for them.
+ */
+
+interface CatalogueEntry {
+  readonly retryable: boolean;
+  readonly hint: string;
+}
+
+export const ERRORS = {
+  // --- configuration (channels, mappings, environment) ---
+  MEDIBUS_ERR_CONFIG_YAML: { retryable: false, hint: 'Fix the YAML syntax at the position shown.' },
+  MEDIBUS_ERR_CONFIG_SCHEMA: { retryable: false, hint: 'Compare the value with the JSON Schema the file names in its $schema line.' },
+  MEDIBUS_ERR_CONFIG_ENV: { retryable: false, hint: 'Set the environment variable, or give a default with ${VAR:-default}.' },
+  MEDIBUS_ERR_CONFIG_DUPLICATE: { retryable: false, hint: 'Channel ids and listener ports must be unique across channels/.' },
+  MEDIBUS_ERR_CONFIG_REFERENCE: { retryable: false, hint: 'The file refers to something that does not exist; check the name.' },
+  MEDIBUS_ERR_CONFIG_IO: { retryable: false, hint: 'Check that the path exists and is readable.' },
+
+  // --- HL7 v2 parsing ---
+  MEDIBUS_ERR_HL7_EMPTY: { retryable: false, hint: 'The sender sent an empty message.' },
+  MEDIBUS_ERR_HL7_NO_MSH: { retryable: false, hint: 'A message must start with an MSH segment.' },
+  MEDIBUS_ERR_HL7_DELIMITERS: { retryable: false, hint: 'MSH-1 and MSH-2 must declare the field separator and encoding characters, e.g. MSH|^~\\&|.' },
+  MEDIBUS_ERR_HL7_REQUIRED_FIELD: { retryable: false, hint: 'The sender must fill the field named in the error.' },
+  MEDIBUS_ERR_HL7_SEGMENT: { retryable: false, hint: 'Segment names are three upper-case letters or digits.' },
+  MEDIBUS_ERR_HL7_CHARSET: { retryable: false, hint: 'MSH-18 names a character set medibus does not know; set the channel charset explicitly.' },
+  MEDIBUS_ERR_HL7_PATH: { retryable: false, hint: 'Paths look like PID-3, PID-3[2].1, OBX-5.1.2.' },
+  MEDIBUS_ERR_HL7_BATCH: { retryable: false, hint: 'Batch envelopes are FHS/BHS … BTS/FTS around MSH messages.' },
+
+  // --- MLLP transport ---
+  MEDIBUS_ERR_MLLP_FRAME_TOO_LARGE: { retryable: false, hint: 'Raise source.maxFrameSize or split the message.' },
+  MEDIBUS_ERR_MLLP_TIMEOUT: { retryable: true, hint: 'The peer did not answer in time; it will be tried again.' },
+  MEDIBUS_ERR_MLLP_CONNECTION: { retryable: true, hint: 'The connection failed or closed; check host, port and firewall.' },
+  MEDIBUS_ERR_MLLP_BAD_ACK: { retryable: true, hint: 'The peer answered with something that is not an HL7 ACK for this message.' },
+
+  // --- broker (RabbitMQ) ---
+  MEDIBUS_ERR_BROKER_UNAVAILABLE: { retryable: true, hint: 'RabbitMQ is unreachable; medibus reconnects by itself. Check AMQP_URL and the broker.' },
+  MEDIBUS_ERR_BROKER_NACK: { retryable: true, hint: 'RabbitMQ refused the message (queue full or resource alarm); the sender should resend.' },
+  MEDIBUS_ERR_BROKER_CONFIRM_TIMEOUT: { retryable: true, hint: 'RabbitMQ did not confirm the message in time; the sender should resend.' },
+  MEDIBUS_ERR_BROKER_TOPOLOGY: { retryable: false, hint: 'A queue or exchange exists with other arguments; delete it or align the channel settings.' },
+
+  // --- filter and mapping ---
+  MEDIBUS_ERR_MAPPING_COMPILE: { retryable: false, hint: 'Fix the mapping at the position shown.' },
+  MEDIBUS_ERR_MAPPING_RUNTIME: { retryable: false, hint: 'The message does not fit the mapping; see the segment and field named.' },
+  MEDIBUS_ERR_MAPPING_UNMAPPED_CODE: { retryable: false, hint: 'Add the code to the lookup table, or set the table to keep unmapped codes.' },
+  MEDIBUS_ERR_MAPPING_INVALID_FHIR: { retryable: false, hint: 'The mapping produced a resource that is not valid FHIR R4; see the FHIR path.' },
+  MEDIBUS_ERR_FILTER: { retryable: false, hint: 'The filter condition could not be evaluated on this message.' },
+
+  // --- delivery ---
+  MEDIBUS_ERR_DELIVERY_TRANSIENT: { retryable: true, hint: 'The destination failed in a way that may pass (refused, timeout, 5xx, 429, AE); retried with backoff.' },
+  MEDIBUS_ERR_DELIVERY_REJECTED: { retryable: false, hint: 'The destination rejected the message (4xx, AR, invalid resource); fix the cause and replay the dead letter.' },
+  MEDIBUS_ERR_DELIVERY_AUTH: { retryable: true, hint: 'Authentication with the destination failed; check the credentials in the environment.' },
+
+  // --- runtime ---
+  MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },
+  MEDIBUS_ERR_INTERNAL: { retryable: false, hint: 'This is a bug in medibus; please report it with the log line.' },
+} as const satisfies Record<string, CatalogueEntry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** Where an error happened, as precisely as the area allows. */
+export interface ErrorLocation {
+  /** a config or mapping file, with 1-based line and column */
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  /** an HL7 position, e.g. segment `PID`, its 1-based occurrence, field 3, component 1 */
+  readonly segment?: string;
+  readonly segmentIndex?: number;
+  readonly field?: number;
+  readonly component?: number;
+  /** a FHIR element path, e.g. `Patient.birthDate` */
+  readonly fhirPath?: string;
+}
+
+export class MedibusError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly location: ErrorLocation | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { location?: ErrorLocation; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MedibusError';
+    this.code = code;
+    this.retryable = ERRORS[code].retryable;
+    this.location = options.location;
+  }
+
+  get hint(): string {
+    return ERRORS[this.code].hint;
+  }
+}
+
+export function isMedibusError(value: unknown): value is MedibusError {
+  return value instanceof MedibusError;
+}
+
+/** `file:line:col` when known, for diagnostics that read like a compiler's. */
+export function formatLocation(loc: ErrorLocation | undefined): string {
+  if (!loc) return '';
+  if (loc.file) {
+    return loc.line === undefined ? loc.file : `${loc.file}:${loc.line}:${loc.column ?? 1}`;
+  }
+  if (loc.segment) {
+    const occ = loc.segmentIndex && loc.segmentIndex > 1 ? `[${loc.segmentIndex}]` : '';
+    const field = loc.field === undefined ? '' : `-${loc.field}`;
+    const comp = loc.component === undefined ? '' : `.${loc.component}`;
+    return `${loc.segment}${occ}${field}${comp}`;
+  }
+  return loc.fhirPath ?? '';
+}

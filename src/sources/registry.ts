@@ -1,0 +1,9 @@
+import type { SourceSpec } from './types.js';
+import { mllpSource } from './mllp.js';
+
+/** Every source connector medibus knows. Adding one: its file, its test, one line here. */
+export const sourceSpecs: readonly SourceSpec<never>[] = [mllpSource as SourceSpec<never>];
+
+export function findSourceSpec(type: string): SourceSpec<never> | undefined {
+  return sourceSpecs.find((spec) => spec.type === type);
+}

@@ -1,0 +1,49 @@
+import type { Logger } from '../log.js';
+import type { IngestResult } from '../pipeline/types.js';
+
+/** A JSON Schema object (draft 2020-12 subset that ajv understands). */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/**
+ * What a connector file declares about itself. The same spec drives the channel JSON
+ * Schema (and so `medibus validate` and editor completion), the reference docs and the
+ * runtime: `configSchema` is the `source:` block without `type`, and every property in
+ * it carries `description`, and `default` or `examples`.
+ */
+export interface SourceSpec<C = unknown> {
+  /** the value of `source.type` in a channel file, named after the protocol */
+  readonly type: string;
+  readonly description: string;
+  /** JSON Schema of the connector's own keys (type: object, additionalProperties: false) */
+  readonly configSchema: JsonSchema;
+  create(config: C, context: SourceContext): Source;
+}
+
+/** What a running source needs from the engine. */
+export interface SourceContext {
+  readonly channelId: string;
+  readonly log: Logger;
+  /** the log that may carry bodies; only present when the channel set `log.debug: true` */
+  readonly debugLog?: Logger;
+  /**
+   * Hands one received HL7 v2 payload (the bytes inside the frame, undecoded) to the
+   * pipeline. Resolves once the broker has confirmed it, or the message was refused, with
+   * the acknowledgement to send back. Never rejects: failures become negative ACKs.
+   */
+  ingestHl7(raw: Buffer, meta: ReceivedMeta): Promise<IngestResult>;
+}
+
+export interface ReceivedMeta {
+  /** remote address:port, for the log and the message store */
+  readonly remote?: string;
+  readonly receivedAt: Date;
+}
+
+export interface Source {
+  /** starts listening; rejects if the port cannot be bound */
+  start(): Promise<void>;
+  /** stops accepting, lets in-flight messages finish (bounded), then closes connections */
+  stop(): Promise<void>;
+  /** the bound address once started, e.g. for tests that listen on port 0 */
+  address(): { host: string; port: number } | undefined;
+}
