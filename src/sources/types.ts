@@ -1,3 +1,4 @@
+import type { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { IngestResult } from '../pipeline/types.js';
 
@@ -31,6 +32,12 @@ export interface SourceContext {
    * the acknowledgement to send back. Never rejects: failures become negative ACKs.
    */
   ingestHl7(raw: Buffer, meta: ReceivedMeta): Promise<IngestResult>;
+  /**
+   * Builds the negative ACK for a message the transport refused before the pipeline saw it
+   * (an oversized frame): `head` is the start of the payload, enough to read MSH for the
+   * ACK's addressing. The answer is `AR` (or `CR` in enhanced mode) with an ERR segment.
+   */
+  rejectHl7(head: Buffer, error: MedibusError, meta: ReceivedMeta): IngestResult;
 }
 
 export interface ReceivedMeta {
