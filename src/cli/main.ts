@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * The `medibus` command. Each subcommand lives in its own module under commands/ and is
+ * loaded only when used, so `medibus send` starts fast and does not pull in the broker.
+ */
+
+interface Command {
+  readonly summary: string;
+  readonly load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  start: { summary: 'run the channels of a directory (default ./channels)', load: () => import('./commands/start.js') },
+  validate: { summary: 'check channel files; lists every error with file:line:column', load: () => import('./commands/validate.js') },
+  send: { summary: 'send the messages of a file over MLLP and print each ACK', load: () => import('./commands/send.js') },
+  schema: { summary: 'print the channel JSON Schema', load: () => import('./commands/schema.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}`);
+  return `usage: medibus <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nmedibus <command> --help shows the command's options.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`medibus: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`medibus: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
