@@ -20,6 +20,8 @@ export const ERRORS = {
   MEDIBUS_ERR_CONFIG_DUPLICATE: { retryable: false, hint: 'Channel ids and listener ports must be unique across channels/.' },
   MEDIBUS_ERR_CONFIG_REFERENCE: { retryable: false, hint: 'The file refers to something that does not exist; check the name.' },
   MEDIBUS_ERR_CONFIG_IO: { retryable: false, hint: 'Check that the path exists and is readable.' },
+  MEDIBUS_ERR_CONFIG_DISABLED: { retryable: false, hint: 'The channel has enabled: false; it is validated but not started. Remove the key to start it.' },
+  MEDIBUS_ERR_CONFIG_EXPOSED: { retryable: false, hint: 'A listener on 0.0.0.0 or :: accepts any sender that can reach the machine; bind to one interface or restrict access with a firewall.' },
 
   // --- HL7 v2 parsing ---
   MEDIBUS_ERR_HL7_EMPTY: { retryable: false, hint: 'The sender sent an empty message.' },

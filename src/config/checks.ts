@@ -1,0 +1,112 @@
+import { isScalar } from 'yaml';
+import { isMedibusError, type ErrorCode } from '../errors.js';
+import { compilePath } from '../hl7/index.js';
+import type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
+import { displayPath, formatPath } from './diagnostics.js';
+import type { ChannelConfig } from './types.js';
+import { formatDuration } from './units.js';
+import { offsetInScalar, type Target, type YamlSource } from './yaml.js';
+
+/**
+ * Rules a JSON Schema cannot express, run on channels the schema accepted: within one
+ * channel (unique destination names, a well-formed ordering key, consistent retry) and
+ * across channels (unique ids, one listener per address).
+ */
+
+export interface CheckedChannel {
+  readonly file: string;
+  readonly config: ChannelConfig;
+  readonly source: YamlSource;
+}
+
+/** Addresses that mean "every interface" to Node's net.Server#listen. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+export function checkChannel(channel: CheckedChannel): Diagnostic[] {
+  const { config } = channel;
+  const out: Diagnostic[] = [];
+  const report = (path: PathSegment[], severity: Severity, code: ErrorCode, message: string, target: Target = 'value'): void => {
+    out.push(diagnostic(channel, path, target, severity, code, message));
+  };
+
+  // the parser that evaluates the key on each message, so "valid here" means "works there"
+  try {
+    compilePath(config.ordering.key);
+  } catch (error) {
+    if (!isMedibusError(error)) throw error;
+    // point at the offending character: compilePath gives its 1-based column in the path
+    const { node } = channel.source.locate(['ordering', 'key']);
+    const at = isScalar(node) ? channel.source.position(offsetInScalar(channel.source.text, node, (error.location?.column ?? 1) - 1)) : undefined;
+    out.push({ ...diagnostic(channel, ['ordering', 'key'], 'value', 'error', error.code, error.message), ...at });
+  }
+
+  const names = new Map<string, number>();
+  config.destinations.forEach((destination, index) => {
+    const first = names.get(destination.name);
+    if (first === undefined) names.set(destination.name, index);
+    else {
+      const line = channel.source.locate(['destinations', first, 'name']).position.line;
+      report(['destinations', index, 'name'], 'error', 'MEDIBUS_ERR_CONFIG_DUPLICATE', `destination name "${destination.name}" is already used by destinations[${first}] (line ${line}); names must be unique in a channel because they name its queues`);
+    }
+    const { initialDelay, maxDelay } = destination.retry;
+    if (initialDelay > maxDelay) {
+      report(['destinations', index, 'retry', 'initialDelay'], 'error', 'MEDIBUS_ERR_CONFIG_SCHEMA', `initialDelay ${formatDuration(initialDelay)} is longer than maxDelay ${formatDuration(maxDelay)}`);
+    }
+  });
+
+  config.tests.forEach((test, i) => {
+    test.expect.forEach((expectation, j) => {
+      if (expectation.equals === undefined && expectation.exists === undefined && expectation.count === undefined) {
+        report(['tests', i, 'expect', j], 'error', 'MEDIBUS_ERR_CONFIG_SCHEMA', 'expectation checks nothing; add one of: equals, exists, count');
+      }
+    });
+  });
+
+  if (!config.enabled) {
+    report(['enabled'], 'warning', 'MEDIBUS_ERR_CONFIG_DISABLED', 'channel is disabled; it is validated but not started');
+  }
+  const host = config.source['host'];
+  if (typeof host === 'string' && WILDCARD_HOSTS.has(host)) {
+    report(['source', 'host'], 'warning', 'MEDIBUS_ERR_CONFIG_EXPOSED', `source listens on all interfaces (${host}); any machine that can reach this one may send messages`);
+  }
+  return out;
+}
+
+/**
+ * Ids must be unique (they name queues); two enabled sources must not listen on the same
+ * address. A source's `host` + `port` are taken as its listening address, whatever its
+ * type; port 0 (a free port, in tests) never conflicts. A wildcard host overlaps every
+ * host on the same port, because the operating system refuses the second bind.
+ * The first file (in name order) keeps the id or port; each later one gets the error.
+ */
+export function checkAcrossChannels(channels: readonly CheckedChannel[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const ids = new Map<string, CheckedChannel>();
+  const listeners: { channel: CheckedChannel; host: string; port: number }[] = [];
+  for (const channel of channels) {
+    const { id } = channel.config;
+    const first = ids.get(id);
+    if (first) {
+      out.push(diagnostic(channel, ['id'], 'value', 'error', 'MEDIBUS_ERR_CONFIG_DUPLICATE', `channel id "${id}" is already used by ${where(first, ['id'])}`));
+    } else ids.set(id, channel);
+
+    const { host = '', port } = channel.config.source;
+    if (!channel.config.enabled || typeof port !== 'number' || port === 0 || typeof host !== 'string') continue;
+    const clash = listeners.find((l) => l.port === port && (l.host === host || WILDCARD_HOSTS.has(l.host) || WILDCARD_HOSTS.has(host)));
+    if (clash) {
+      const owner = `channel "${clash.channel.config.id}" (${where(clash.channel, ['source', 'port'])})`;
+      const message = clash.host === host ? `${host}:${port} is already used by ${owner}` : `${host}:${port} overlaps ${clash.host}:${port} of ${owner}`;
+      out.push(diagnostic(channel, ['source', 'port'], 'value', 'error', 'MEDIBUS_ERR_CONFIG_DUPLICATE', message));
+    } else listeners.push({ channel, host, port });
+  }
+  return out;
+}
+
+function where(channel: CheckedChannel, path: PathSegment[]): string {
+  const { line, column } = channel.source.locate(path).position;
+  return `${displayPath(channel.file)}:${line}:${column}`;
+}
+
+function diagnostic(channel: CheckedChannel, path: PathSegment[], target: Target, severity: Severity, code: ErrorCode, message: string): Diagnostic {
+  return { file: channel.file, ...channel.source.locate(path, target).position, severity, code, path: formatPath(path), message };
+}

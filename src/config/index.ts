@@ -1,0 +1,11 @@
+export type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
+export { formatDiagnostic, formatPath, hasErrors, sortDiagnostics } from './diagnostics.js';
+export type { Env } from './env.js';
+export { substitute } from './env.js';
+export type { LoadChannelsOptions, LoadYamlOptions, YamlFileResult } from './load.js';
+export { channelSchema, loadChannelFile, loadChannels, loadYamlFile, loadYamlText } from './load.js';
+export type { ConnectorSchemaSpec, ConnectorSpecs } from './schema.js';
+export { buildChannelSchema } from './schema.js';
+export type * from './types.js';
+export { DESTINATION_ORDERINGS } from './types.js';
+export { formatDuration, parseDuration, parseSize, unitDefs } from './units.js';

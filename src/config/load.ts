@@ -1,0 +1,150 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { JsonSchema } from '../sources/types.js';
+import { checkAcrossChannels, checkChannel, type CheckedChannel } from './checks.js';
+import type { Diagnostic } from './diagnostics.js';
+import { formatPath, hasErrors, sortDiagnostics } from './diagnostics.js';
+import { interpolate, type Env } from './env.js';
+import { buildChannelSchema, type ConnectorSpecs } from './schema.js';
+import type { ChannelConfig, LoadedChannel } from './types.js';
+import { convertUnits } from './units.js';
+import { compileSchema, schemaDiagnostics } from './validate.js';
+import { parseYaml, type YamlSource } from './yaml.js';
+
+export interface LoadYamlOptions {
+  /** where `${VAR}` reads from; process.env by default (tests pass their own) */
+  readonly env?: Env;
+}
+
+export interface YamlFileResult<T> {
+  /** absolute path */
+  readonly file: string;
+  /** validated, defaults applied, units converted, deep-frozen; undefined if any diagnostic is an error */
+  readonly value: T | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  /** the parsed file, for positions in later checks; undefined when it could not be read */
+  readonly source: YamlSource | undefined;
+}
+
+/**
+ * The one pipeline every medibus YAML file goes through (channels, mappings, terminology
+ * tables, each with its own schema): parse with positions → `${VAR}` → JSON Schema with
+ * defaults → durations and sizes to numbers → freeze. Stops after YAML syntax errors
+ * (a broken document would only produce misleading schema errors); otherwise reports
+ * everything. `T` is what `schema` describes; the caller vouches for that pairing.
+ */
+export function loadYamlText<T>(text: string, file: string, schema: JsonSchema, options: LoadYamlOptions = {}): YamlFileResult<T> {
+  const absolute = path.resolve(file);
+  const { source, diagnostics } = parseYaml(text, absolute);
+  if (hasErrors(diagnostics)) return { file: absolute, value: undefined, diagnostics, source };
+
+  const env = interpolate(source, options.env ?? process.env);
+  diagnostics.push(...env.diagnostics);
+  let data: unknown;
+  try {
+    data = source.doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // only alias bombs get here: the syntax was checked above
+    diagnostics.push({ file: absolute, line: 1, column: 1, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_YAML', path: '', message: (error as Error).message });
+    return { file: absolute, value: undefined, diagnostics, source };
+  }
+
+  const validate = compileSchema(schema);
+  if (validate(data)) {
+    for (const problem of convertUnits(schema, data)) {
+      const { position } = source.locate(problem.path);
+      diagnostics.push({ file: absolute, ...position, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_SCHEMA', path: formatPath(problem.path), message: problem.message });
+    }
+  } else {
+    diagnostics.push(...schemaDiagnostics(validate.errors ?? [], data, source, env));
+  }
+  const value = hasErrors(diagnostics) ? undefined : (deepFreeze(data) as T);
+  return { file: absolute, value, diagnostics: sortDiagnostics(diagnostics), source };
+}
+
+export async function loadYamlFile<T>(file: string, schema: JsonSchema, options: LoadYamlOptions = {}): Promise<YamlFileResult<T>> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    return { file: absolute, value: undefined, diagnostics: [ioDiagnostic(absolute, error)], source: undefined };
+  }
+  return loadYamlText<T>(text, absolute, schema, options);
+}
+
+export interface LoadChannelsOptions extends LoadYamlOptions {
+  /** the connectors the schema is built from; the registries by default (tests inject stubs) */
+  readonly specs?: ConnectorSpecs;
+}
+
+const schemas = new WeakMap<ConnectorSpecs, JsonSchema>();
+let defaultSchema: JsonSchema | undefined;
+
+/** Built once per set of connectors, so ajv compiles it once. */
+export function channelSchema(specs?: ConnectorSpecs): JsonSchema {
+  if (!specs) return (defaultSchema ??= buildChannelSchema());
+  let schema = schemas.get(specs);
+  if (!schema) schemas.set(specs, (schema = buildChannelSchema(specs)));
+  return schema;
+}
+
+/** One channel file with its own checks, without the cross-file ones; no channel if any is an error. */
+export async function loadChannelFile(file: string, options: LoadChannelsOptions = {}): Promise<{ channel: LoadedChannel | undefined; diagnostics: Diagnostic[] }> {
+  const { channel, diagnostics } = await loadChecked(file, options);
+  return { channel: channel && !hasErrors(diagnostics) ? Object.freeze({ file: channel.file, config: channel.config }) : undefined, diagnostics };
+}
+
+/** Schema-valid channels stay in play for the cross-file checks even if their own checks failed. */
+async function loadChecked(file: string, options: LoadChannelsOptions): Promise<{ channel: CheckedChannel | undefined; diagnostics: Diagnostic[] }> {
+  const result = await loadYamlFile<ChannelConfig>(file, channelSchema(options.specs), options);
+  const diagnostics = [...result.diagnostics];
+  if (result.value === undefined || result.source === undefined) return { channel: undefined, diagnostics };
+  const channel: CheckedChannel = { file: result.file, config: result.value, source: result.source };
+  diagnostics.push(...checkChannel(channel));
+  return { channel, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/**
+ * Every `*.yaml` / `*.yml` of `dir` (not recursive, in name order; hidden files such as
+ * editor lock files skipped). All files are validated and every diagnostic returned; if any
+ * is an error, no channel is returned, so a deploy with one broken file changes nothing.
+ */
+export async function loadChannels(dir: string, options: LoadChannelsOptions = {}): Promise<{ channels: LoadedChannel[]; diagnostics: Diagnostic[] }> {
+  const root = path.resolve(dir);
+  let files: string[];
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    files = entries
+      .filter((e) => !e.isDirectory() && !e.name.startsWith('.') && /\.ya?ml$/.test(e.name))
+      .map((e) => path.join(root, e.name))
+      .sort();
+  } catch (error) {
+    return { channels: [], diagnostics: [ioDiagnostic(root, error)] };
+  }
+  if (files.length === 0) {
+    const message = 'no channel files (*.yaml, *.yml) in this directory';
+    return { channels: [], diagnostics: [{ file: root, line: 0, column: 0, severity: 'warning', code: 'MEDIBUS_ERR_CONFIG_IO', path: '', message }] };
+  }
+
+  const results = await Promise.all(files.map((file) => loadChecked(file, options)));
+  const checked = results.flatMap((r) => (r.channel ? [r.channel] : []));
+  const diagnostics = sortDiagnostics([...results.flatMap((r) => r.diagnostics), ...checkAcrossChannels(checked)]);
+  if (hasErrors(diagnostics)) return { channels: [], diagnostics };
+  return { channels: checked.map((c) => Object.freeze({ file: c.file, config: c.config })), diagnostics };
+}
+
+function ioDiagnostic(file: string, error: unknown): Diagnostic {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : (error as Error).message;
+  return { file, line: 0, column: 0, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_IO', path: '', message: `cannot read: ${reason}` };
+}
+
+/** Loaded config is shared by every part of the engine; freezing makes "nobody changes it" a fact. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
