@@ -2,7 +2,7 @@ import type { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { IngestResult } from '../pipeline/types.js';
 
-/** A JSON Schema object (draft 2020-12 subset that ajv understands). */
+/** A JSON Schema object (draft-07 with $defs, which yaml-language-server and ajv both understand). */
 export type JsonSchema = { readonly [key: string]: unknown };
 
 /**

@@ -1,0 +1,110 @@
+/**
+ * The engine: runs the channels of a directory against one RabbitMQ.
+ *
+ * Two broker connections per process, as RabbitMQ advises: one publishes (intake, transform
+ * output, retries) and one consumes, so a resource alarm that blocks publishing never stops
+ * the acks that would drain the queues. Every channel's topology is declared by a hook that
+ * runs on every (re)connect, before the publisher opens, so a reconnect after a broker
+ * restart heals by itself.
+ */
+import { Broker } from './broker/connection.js';
+import { Publisher } from './broker/publisher.js';
+import type { QueueType } from './broker/topology.js';
+import type { LoadedChannel } from './config/types.js';
+import type { Logger } from './log.js';
+import { ChannelRuntime } from './pipeline/channel.js';
+import { StatusBus } from './status/events.js';
+
+export interface EngineOptions {
+  readonly channels: readonly LoadedChannel[];
+  readonly amqpUrl: string;
+  readonly log: Logger;
+  readonly queueType?: QueueType;
+  /** directory of mappings/*.yaml, for channels with a transform */
+  readonly mappingsDir?: string;
+  readonly status?: StatusBus;
+  /** how long start() waits for the broker before starting the sources anyway (ms) */
+  readonly brokerWaitMs?: number;
+}
+
+export class Engine {
+  readonly status: StatusBus;
+  readonly #options: EngineOptions;
+  readonly #log: Logger;
+  readonly #publishBroker: Broker;
+  readonly #consumeBroker: Broker;
+  #publisher: Publisher | undefined;
+  #channels: ChannelRuntime[] = [];
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#log = options.log;
+    this.status = options.status ?? new StatusBus();
+    this.#publishBroker = new Broker({ url: options.amqpUrl, name: 'medibus publish', logger: options.log });
+    this.#consumeBroker = new Broker({ url: options.amqpUrl, name: 'medibus consume', logger: options.log });
+  }
+
+  /**
+   * Declares topology, starts the sources and workers. Resolves once every source listens;
+   * the broker may still be connecting (sources answer AE until it is there).
+   */
+  async start(): Promise<void> {
+    const enabled = this.#options.channels.filter((c) => c.config.enabled);
+    // Runtimes register their topology hooks first, so the publisher opens on a declared topology.
+    this.#channels = await Promise.all(
+      enabled.map((channel) =>
+        ChannelRuntime.create({
+          channel,
+          publishBroker: this.#publishBroker,
+          consumeBroker: this.#consumeBroker,
+          publisher: () => this.#requirePublisher(),
+          status: this.status,
+          log: this.#log,
+          queueType: this.#options.queueType ?? 'quorum',
+          mappingsDir: this.#options.mappingsDir,
+        }),
+      ),
+    );
+    this.#publisher = new Publisher(this.#publishBroker, { name: 'engine', logger: this.#log });
+    this.#publishBroker.start();
+    this.#consumeBroker.start();
+    try {
+      await this.#publishBroker.waitUntilConnected(this.#options.brokerWaitMs ?? 5000);
+    } catch {
+      this.#log.warn({ event: 'broker-unavailable' }, 'RabbitMQ is not reachable yet; sources answer AE until it is');
+    }
+    for (const runtime of this.#channels) await runtime.start();
+    this.#log.info({ event: 'started', channels: this.#channels.map((c) => c.describe()) }, 'medibus started');
+  }
+
+  /** Stops accepting, lets in-flight messages finish, closes the broker connections. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#log.info({ event: 'stopping' }, 'medibus stopping');
+    // Sources first: nothing new arrives while the rest drains.
+    await Promise.allSettled(this.#channels.map((c) => c.stopSources()));
+    await Promise.allSettled(this.#channels.map((c) => c.stopWorkers()));
+    await this.#publisher?.close();
+    await Promise.allSettled([this.#publishBroker.close(), this.#consumeBroker.close()]);
+    this.#log.info({ event: 'stopped', counters: this.status.counters() }, 'medibus stopped');
+  }
+
+  /** the running channel, for tests and the dashboard */
+  channel(id: string): ChannelRuntime | undefined {
+    return this.#channels.find((c) => c.id === id);
+  }
+
+  get channels(): readonly ChannelRuntime[] {
+    return this.#channels;
+  }
+
+  #requirePublisher(): Publisher {
+    if (!this.#publisher) throw new Error('engine not started');
+    return this.#publisher;
+  }
+}

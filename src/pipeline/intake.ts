@@ -1,0 +1,173 @@
+/**
+ * Intake: a received HL7 v2 payload → the channel's durable ingress → the ACK to send back.
+ *
+ * The one rule (docs/architecture.md, "ACK after confirm"): AA/CA only once RabbitMQ has
+ * confirmed the persistent publish. Anything else — unparsable input, missing MSH fields,
+ * broker down, nack, no confirm in time — gets a negative ACK that says where and why, and
+ * the sender keeps the message. Intake never throws: every failure becomes an answer.
+ */
+import type { ChannelTopology } from '../broker/topology.js';
+import { keyHash, partitionOf, PARTITION_HEADER } from '../broker/topology.js';
+import type { Publisher } from '../broker/publisher.js';
+import { MedibusError, type ErrorCode } from '../errors.js';
+import {
+  ackCode,
+  buildAck,
+  checkRequired,
+  compilePath,
+  encodeText,
+  parseMessage,
+  shouldSendAcceptAck,
+  type AckError,
+  type AckOutcome,
+  type Hl7Message,
+} from '../hl7/index.js';
+import type { Logger } from '../log.js';
+import type { ReceivedMeta } from '../sources/types.js';
+import type { StatusBus } from '../status/events.js';
+import { uuidv7 } from '../util/ids.js';
+import { errorToAckError } from './ack-errors.js';
+import { ackControlId } from './control-id.js';
+import type { IngestResult } from './types.js';
+
+export interface IntakeOptions {
+  readonly channelId: string;
+  readonly topology: ChannelTopology;
+  readonly publisher: Publisher;
+  readonly status: StatusBus;
+  /** bound to the channel already (the runtime's child logger) */
+  readonly log: Logger;
+  /** only when the channel set `log.debug: true`: may carry message bodies */
+  readonly debugLog?: Logger;
+  /** HL7 path of the per-patient ordering key, e.g. `PID-3[1]` */
+  readonly orderingKey: string;
+  /** decoder when MSH-18 is empty */
+  readonly charset: string;
+  /** ms to wait for the broker's confirm before answering AE */
+  readonly ackTimeout: number;
+}
+
+export interface Hl7Intake {
+  ingestHl7(raw: Buffer, meta: ReceivedMeta): Promise<IngestResult>;
+  rejectHl7(head: Buffer, error: MedibusError, meta: ReceivedMeta): IngestResult;
+}
+
+/** How a sender that gets no MSH-5/MSH-6 to echo sees medibus in the ACK's MSH-3/MSH-4. */
+const ACK_SENDER = { application: 'MEDIBUS' } as const;
+
+export function createHl7Intake(options: IntakeOptions): Hl7Intake {
+  const keyPath = compilePath(options.orderingKey);
+  const { topology, publisher, status, channelId } = options;
+  const log = options.log;
+
+  function answer(original: Hl7Message | undefined, outcome: AckOutcome, errors: readonly AckError[], text?: string): IngestResult {
+    const code = ackCode(original, outcome);
+    const accepted = outcome === 'accept';
+    if (!shouldSendAcceptAck(original, accepted)) {
+      // Enhanced mode with MSH-15 NE/ER/SU excluding this outcome: the sender asked for silence.
+      return { accepted, ack: Buffer.alloc(0), ackCode: code };
+    }
+    const ack = buildAck(original, { code, controlId: ackControlId(), errors, sender: ACK_SENDER, ...(text ? { text } : {}) });
+    return { accepted, ack: encodeText(ack.toString(), original?.charset ?? 'UTF-8'), ackCode: code };
+  }
+
+  function refuse(original: Hl7Message | undefined, error: MedibusError | AckError[], meta: ReceivedMeta, outcome: AckOutcome): IngestResult {
+    const errors = Array.isArray(error) ? error : [errorToAckError(error)];
+    const result = answer(original, outcome, errors);
+    const code: ErrorCode = Array.isArray(error) ? 'MEDIBUS_ERR_HL7_REQUIRED_FIELD' : error.code;
+    const reason = errors.map((e) => e.diagnostic ?? e.userMessage ?? e.code).join('; ');
+    status.emit({
+      status: 'refused',
+      channel: channelId,
+      controlId: original?.header.controlId,
+      messageType: original ? messageType(original) : undefined,
+      code,
+      reason,
+    });
+    log.warn(
+      { event: 'refused', controlId: original?.header.controlId, type: original ? messageType(original) : undefined, ack: result.ackCode, code, reason, remote: meta.remote },
+      'message refused',
+    );
+    return result;
+  }
+
+  async function ingestHl7(raw: Buffer, meta: ReceivedMeta): Promise<IngestResult> {
+    let msg: Hl7Message;
+    try {
+      msg = parseMessage(raw, { charset: options.charset });
+    } catch (error) {
+      return refuse(undefined, asMedibusError(error), meta, 'reject');
+    }
+    const missing = checkRequired(msg);
+    if (missing.length > 0) return refuse(msg, missing, meta, 'reject');
+
+    const header = msg.header;
+    const type = messageType(msg);
+    const key = keyPath.get(msg);
+    // A message with no patient key has nothing to keep in order with: spread it by its id.
+    const partition = partitionOf(key !== '' ? key : `${header.sendingApplication}|${header.controlId}`, topology.partitions);
+    const messageId = uuidv7(meta.receivedAt.getTime());
+    options.debugLog?.debug({ messageId, body: msg.toString() }, 'received body');
+    try {
+      await publisher.publish(
+        topology.ingress.exchange,
+        '',
+        raw,
+        {
+          messageId,
+          timestamp: Math.floor(meta.receivedAt.getTime() / 1000),
+          contentType: 'application/hl7-v2',
+          headers: {
+            [PARTITION_HEADER]: partition,
+            'medibus-channel': channelId,
+            'medibus-control-id': header.controlId,
+            'medibus-type': type,
+            'medibus-sender': `${header.sendingApplication}^${header.sendingFacility}`,
+            'medibus-key': key === '' ? '' : keyHash(key),
+            'medibus-received-at': meta.receivedAt.toISOString(),
+            'medibus-charset': msg.charset,
+          },
+        },
+        { timeoutMs: options.ackTimeout },
+      );
+    } catch (error) {
+      const failure = asMedibusError(error);
+      return refuse(msg, failure, meta, 'error');
+    }
+    status.emit({ status: 'received', channel: channelId, messageId, controlId: header.controlId, messageType: type });
+    const result = answer(msg, 'accept', []);
+    log.info({ event: 'received', messageId, controlId: header.controlId, type, partition, ack: result.ackCode, remote: meta.remote }, 'message received');
+    return { ...result, messageId };
+  }
+
+  function rejectHl7(head: Buffer, error: MedibusError, meta: ReceivedMeta): IngestResult {
+    let original: Hl7Message | undefined;
+    try {
+      // Only the MSH line is needed to address the answer; the rest of the head is cut short.
+      original = parseMessage(firstLine(head), { charset: options.charset });
+    } catch {
+      original = undefined;
+    }
+    return refuse(original, error, meta, 'reject');
+  }
+
+  return { ingestHl7, rejectHl7 };
+}
+
+/** `ADT^A01`: MSH-9.1^MSH-9.2 (the structure, MSH-9.3, is not part of routing). */
+export function messageType(msg: Hl7Message): string {
+  const h = msg.header;
+  return h.triggerEvent === '' ? h.messageType : `${h.messageType}^${h.triggerEvent}`;
+}
+
+function firstLine(bytes: Buffer): Buffer {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 0x0d || bytes[i] === 0x0a) return bytes.subarray(0, i);
+  }
+  return bytes;
+}
+
+function asMedibusError(error: unknown): MedibusError {
+  if (error instanceof MedibusError) return error;
+  return new MedibusError('MEDIBUS_ERR_INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+}
