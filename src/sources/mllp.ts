@@ -1,4 +1,7 @@
-import type { SourceSpec, Source, SourceContext } from './types.js';
+import { MedibusError } from '../errors.js';
+import { MllpServer, type MllpConnectionInfo } from '../mllp/server.js';
+import type { IngestResult } from '../pipeline/types.js';
+import type { SourceSpec, Source, SourceContext, ReceivedMeta } from './types.js';
 
 /** `source:` keys of an MLLP channel, after defaults and unit parsing. */
 export interface MllpSourceConfig {
@@ -25,14 +28,55 @@ export const mllpSource: SourceSpec<MllpSourceConfig> = {
     properties: {
       host: { type: 'string', description: 'Interface to bind. 127.0.0.1 accepts only local senders; 0.0.0.0 accepts any.', default: '127.0.0.1', examples: ['0.0.0.0'] },
       port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port to listen on (0 picks a free port, for tests).', examples: [2575] },
-      maxFrameSize: { $ref: '#/$defs/size', description: 'Largest message accepted; a larger frame is answered with AR and the connection stays open.', default: '16MiB' },
-      idleTimeout: { $ref: '#/$defs/duration', description: 'Close a connection after this long without data (0 = never).', default: '5m' },
+      maxFrameSize: { $ref: '#/$defs/size', description: 'Largest message accepted. A larger frame is not buffered: it is answered with AR (addressed from its first 4 KiB) and the connection stays open.', default: '16MiB' },
+      idleTimeout: { $ref: '#/$defs/duration', description: 'Close a connection after this long without data (0 = never). A connection waiting for its ACK is not idle.', default: '5m' },
       ackTimeout: { $ref: '#/$defs/duration', description: 'How long to wait for the broker to confirm a message before answering AE.', default: '5s' },
-      maxConnections: { type: 'integer', minimum: 1, description: 'Concurrent connections accepted; further ones are closed at once.', default: 256 },
+      maxConnections: { type: 'integer', minimum: 1, description: 'Concurrent connections accepted; further ones are closed at once (and logged), so the sender retries.', default: 256 },
       charset: { type: 'string', description: 'Character set used when MSH-18 is empty (UTF-8, ISO-8859-1, windows-1258 …).', default: 'UTF-8', examples: ['windows-1258'] },
     },
   },
-  create(_config: MllpSourceConfig, _context: SourceContext): Source {
-    throw new Error('MLLP source: being built (see src/mllp/)');
+  create(config: MllpSourceConfig, context: SourceContext): Source {
+    return createMllpSource(config, context);
   },
 };
+
+/** An empty ACK means "answer nothing" (enhanced mode with MSH-15 = NE, HL7 v2.5.1 §2.9.3). */
+function reply(result: IngestResult): Buffer | undefined {
+  return result.ack.length === 0 ? undefined : result.ack;
+}
+
+function meta(conn: MllpConnectionInfo, receivedAt: Date): ReceivedMeta {
+  return { remote: conn.remote, receivedAt };
+}
+
+/**
+ * Wires the transport to the pipeline. Parsing, the ack timeout and the channel charset are
+ * the intake's business (SourceContext); the listener only frames, orders and answers.
+ */
+function createMllpSource(config: MllpSourceConfig, context: SourceContext): Source {
+  const server = new MllpServer(
+    {
+      host: config.host,
+      port: config.port,
+      maxFrameSize: config.maxFrameSize,
+      idleTimeout: config.idleTimeout,
+      maxConnections: config.maxConnections,
+      log: context.log.child({ source: 'mllp' }),
+    },
+    {
+      onFrame: async (payload, conn, receivedAt) => reply(await context.ingestHl7(payload, meta(conn, receivedAt))),
+      onOversize: (head, size, conn, receivedAt) => {
+        const error = new MedibusError(
+          'MEDIBUS_ERR_MLLP_FRAME_TOO_LARGE',
+          `MLLP frame of ${size} bytes exceeds source.maxFrameSize (${config.maxFrameSize} bytes)`,
+        );
+        return reply(context.rejectHl7(head, error, meta(conn, receivedAt)));
+      },
+    },
+  );
+  return {
+    start: () => server.start(),
+    stop: () => server.stop(),
+    address: () => server.address(),
+  };
+}

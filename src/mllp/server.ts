@@ -1,0 +1,134 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import { MllpConnection, type MllpHandler } from './connection.js';
+
+export type { MllpConnectionInfo, MllpHandler } from './connection.js';
+
+export interface MllpServerOptions {
+  /** interface to bind; required, because listening on every interface must be a choice */
+  readonly host: string;
+  /** 0 picks a free port (see `address()`) */
+  readonly port: number;
+  /** largest payload buffered, in bytes; larger frames go to `onOversize` */
+  readonly maxFrameSize: number;
+  /** ms without traffic before an idle connection is closed; 0 = never */
+  readonly idleTimeout: number;
+  readonly maxConnections: number;
+  /** bytes kept from the start of an oversized frame (default 4 KiB) */
+  readonly headSize?: number;
+  /** ms `stop()` waits for frames in hand before cutting connections (default 10 s) */
+  readonly drainTimeout?: number;
+  readonly log: Logger;
+}
+
+export const DEFAULT_DRAIN_TIMEOUT = 10_000;
+
+/**
+ * An MLLP listener (HL7 v2.5.1 Appendix C, MLLP Release 2): accepts TCP connections, cuts
+ * each byte stream into frames and answers every frame, in order, with what the handler
+ * returns. It knows nothing of HL7 beyond the framing; the handler parses and acknowledges.
+ */
+export class MllpServer {
+  private server: Server | undefined;
+  private readonly connections = new Set<MllpConnection>();
+  private nextId = 1;
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: MllpServerOptions,
+    private readonly handler: MllpHandler,
+  ) {
+    this.log = options.log;
+  }
+
+  /** resolves once listening; rejects if the address cannot be bound (EADDRINUSE, EACCES) */
+  async start(): Promise<void> {
+    if (this.server) throw new Error('MllpServer already started');
+    this.stopping = undefined;
+    // allowHalfOpen: a sender may send its last message and shut down its write side while
+    // it waits for the ACK; without it Node would close our side before we could answer.
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: this.options.host, port: this.options.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err: NodeJS.ErrnoException) => this.log.error({ errCode: err.code }, 'MLLP listener error'));
+    this.server = server;
+    this.log.info(this.address(), 'MLLP listener started');
+  }
+
+  /** the bound address once started, e.g. to learn the port chosen for port 0 */
+  address(): { host: string; port: number } | undefined {
+    const bound = this.server?.address() as AddressInfo | string | null | undefined;
+    if (bound === null || bound === undefined || typeof bound === 'string') return undefined;
+    return { host: bound.address, port: bound.port };
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Stops accepting, lets each connection finish the frame its handler is working on (its
+   * ACK is still written), closes the rest, and after `drainTimeout` cuts whatever is left.
+   * Frames received but not yet started get no ACK: the sender keeps them and resends.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const open = [...this.connections];
+    for (const conn of open) conn.finish();
+    const timeoutMs = this.options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
+    const abort = new AbortController();
+    const drained = await Promise.race([
+      Promise.all(open.map((conn) => conn.closed)).then(() => true),
+      delay(timeoutMs, false, { signal: abort.signal }).catch(() => false),
+    ]);
+    abort.abort();
+    if (!drained) {
+      this.log.warn({ connections: this.connections.size, drainTimeout: timeoutMs }, 'MLLP handlers still busy at stop, closing connections');
+      for (const conn of this.connections) conn.destroy();
+    }
+    await listenerClosed;
+    this.server = undefined;
+    this.log.info('MLLP listener stopped');
+  }
+
+  private onConnection(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.options.maxConnections) {
+      // Refused at once rather than queued: a sender that cannot connect retries, while one
+      // left waiting would time out on an ACK that never comes.
+      this.log.warn({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, maxConnections: this.options.maxConnections }, 'MLLP connection refused: too many connections');
+      socket.destroy();
+      return;
+    }
+    const conn = new MllpConnection(
+      socket,
+      {
+        id: this.nextId++,
+        maxFrameSize: this.options.maxFrameSize,
+        headSize: this.options.headSize,
+        idleTimeout: this.options.idleTimeout,
+        log: this.log,
+      },
+      this.handler,
+    );
+    this.connections.add(conn);
+    void conn.closed.then(() => this.connections.delete(conn));
+  }
+}
