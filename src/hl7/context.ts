@@ -1,0 +1,51 @@
+/**
+ * What every value of one message needs in order to be read: its delimiters and the charset
+ * that `\Xhh\` escapes are decoded in. Shared by all segments and fields of the message.
+ */
+import type { Delimiters } from './delimiters.js';
+import { unescapeText } from './escape.js';
+import { tryResolveCharset } from './charset.js';
+import { piece } from './pieces.js';
+
+export class MessageContext {
+  private resolved: string | undefined;
+
+  /**
+   * @param headerLine the MSH (or FHS/BHS) line, read for MSH-18 only when needed
+   * @param decodedWith the decoder already used on the bytes, when the input was a Buffer
+   * @param fallback charset to use when MSH-18 is empty or unknown (ParseOptions.charset)
+   */
+  constructor(
+    readonly delimiters: Delimiters,
+    private readonly headerLine: string,
+    decodedWith?: string,
+    private readonly fallback?: string,
+  ) {
+    this.resolved = decodedWith;
+  }
+
+  /** Name of the charset of the message (the decoder used, or the one MSH-18 declares). */
+  get charset(): string {
+    if (this.resolved === undefined) {
+      const declared = this.headerLine.startsWith('MSH') ? this.msh18() : '';
+      const fromMsh = declared === '' ? undefined : tryResolveCharset(declared);
+      const fromOption = this.fallback === undefined ? undefined : tryResolveCharset(this.fallback);
+      this.resolved = (fromMsh ?? fromOption)?.name ?? 'UTF-8';
+    }
+    return this.resolved;
+  }
+
+  private msh18(): string {
+    const d = this.delimiters;
+    // In the raw line MSH-n is piece n (piece 1 is "MSH" and MSH-1 is the separator itself).
+    return piece(piece(this.headerLine, d.field, 18), d.repetition, 1).trim();
+  }
+
+  /** A leaf value as text: HL7 null `""` reads as '', escapes are decoded. */
+  text(raw: string): string {
+    if (raw === '""') return '';
+    const e = this.delimiters.escape;
+    if (e === '' || raw.indexOf(e) < 0) return raw;
+    return unescapeText(raw, this.delimiters, this.charset);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Allocation-light access to the n-th piece of a delimited string. Repetitions, components
+ * and subcomponents are found with indexOf walks instead of split(), so reading PID-5.1 from
+ * a parsed message allocates only the returned substring (see docs/hl7-parser.md).
+ *
+ * A separator of '' means "not declared by the sender": the whole text is piece 1.
+ */
+
+/** The n-th (1-based) piece of s, or '' when s has fewer pieces. */
+export function piece(s: string, sep: string, n: number): string {
+  if (n === 1) {
+    if (sep === '') return s;
+    const end = s.indexOf(sep);
+    return end < 0 ? s : s.slice(0, end);
+  }
+  if (sep === '' || n < 1) return '';
+  let start = 0;
+  for (let i = 1; i < n; i++) {
+    const j = s.indexOf(sep, start);
+    if (j < 0) return '';
+    start = j + 1;
+  }
+  const end = s.indexOf(sep, start);
+  return end < 0 ? s.slice(start) : s.slice(start, end);
+}
+
+/** Number of pieces; 0 for ''. */
+export function pieceCount(s: string, sep: string): number {
+  if (s === '') return 0;
+  if (sep === '') return 1;
+  let count = 1;
+  let i = s.indexOf(sep);
+  while (i >= 0) {
+    count++;
+    i = s.indexOf(sep, i + 1);
+  }
+  return count;
+}
+
+/** All pieces; [] for ''. */
+export function pieces(s: string, sep: string): string[] {
+  if (s === '') return [];
+  if (sep === '') return [s];
+  return s.split(sep);
+}
