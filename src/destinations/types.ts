@@ -1,13 +1,62 @@
+import type { Bundle } from '@medplum/fhirtypes';
+import type { Logger } from '../log.js';
 import type { JsonSchema } from '../sources/types.js';
 
 /**
- * A destination connector's declaration; the delivery issue fills in `create`'s contract.
- * `configSchema` holds the connector's own keys (beside the common `name`, `type`,
- * `ordering`, `retry` that every destination has).
+ * A destination connector's declaration (one file per connector, one line in registry.ts).
+ * `configSchema` holds the connector's own keys; the keys every destination has (`name`,
+ * `type`, `ordering`, `retry`) are added by the channel schema, and are not passed here.
  */
 export interface DestinationSpec<C = unknown> {
+  /** `destinations[].type`, named after the protocol */
   readonly type: string;
   readonly description: string;
+  /** JSON Schema of the connector's own keys (type: object, additionalProperties: false) */
   readonly configSchema: JsonSchema;
-  readonly create: (config: C) => unknown;
+  create(config: C, context: DestinationContext): Destination;
+}
+
+export interface DestinationContext {
+  readonly channelId: string;
+  /** `destinations[].name` */
+  readonly name: string;
+  readonly log: Logger;
+}
+
+/** What the delivery worker hands a destination: one message, after its transform. */
+export interface OutboundMessage {
+  /** medibus message id (UUID v7) — stable across retries and replays */
+  readonly messageId: string;
+  readonly channel: string;
+  /** MSH-10 of the original message */
+  readonly controlId: string;
+  /** e.g. `ADT^A01` */
+  readonly messageType: string;
+  /** the FHIR transaction Bundle, when the channel has a transform */
+  readonly bundle: Bundle | undefined;
+  /** the original HL7 v2 message, decoded (segments separated by CR) */
+  readonly hl7: string;
+  /** the charset the sender used (MSH-18 or the channel's), to re-encode when forwarding v2 */
+  readonly charset: string;
+  /** 1 for the first try */
+  readonly attempt: number;
+  readonly receivedAt: Date;
+}
+
+/**
+ * A running destination. `deliver` resolves once the destination has the message (FHIR
+ * server answered 2xx for every entry, downstream ACK was AA/CA, broker confirmed, file
+ * written and flushed). It rejects with a MedibusError:
+ * - retryable (MEDIBUS_ERR_DELIVERY_TRANSIENT / _AUTH, or any retryable code): connection
+ *   refused, timeout, HTTP 408/429/5xx, AE/CE — the worker retries with backoff;
+ * - not retryable (MEDIBUS_ERR_DELIVERY_REJECTED): HTTP 4xx, invalid resource, AR/CR — the
+ *   worker dead-letters at once, with the message of the error as the reason.
+ * The error message must say what the destination answered (status, OperationOutcome
+ * diagnostics, ERR segment) without message content (no names or identifiers).
+ * `signal` aborts an attempt when the worker stops or gives up; abort promptly.
+ */
+export interface Destination {
+  deliver(message: OutboundMessage, signal: AbortSignal): Promise<void>;
+  /** release connections; in-flight deliveries have already finished or been aborted */
+  close(): Promise<void>;
 }
