@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration tests share one RabbitMQ and bind loopback ports; files run in parallel
     // (each uses its own vhost/queues and ephemeral ports), tests inside a file run in order.
     pool: 'forks',
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

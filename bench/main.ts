@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, each printing its table with the
+ * other libraries side by side. `npm run bench -- parser mapping` runs only those.
+ * Figures depend on the machine; compare rows of one run, not runs of different days.
+ */
+import { runParserBench } from './parser.js';
+import { runMllpBench } from './mllp.js';
+
+const SUITES: Record<string, () => Promise<unknown>> = {
+  parser: runParserBench,
+  mllp: () => runMllpBench(),
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in SUITES));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(SUITES).join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const [name, run] of Object.entries(SUITES)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    process.stdout.write(`\n=== ${name} ===\n`);
+    await run();
+  }
+}
+
+await main();
