@@ -7,7 +7,7 @@
  * runs on every (re)connect, before the publisher opens, so a reconnect after a broker
  * restart heals by itself.
  */
-import { Broker } from './broker/connection.js';
+import { Broker, type BrokerOptions } from './broker/connection.js';
 import { Publisher } from './broker/publisher.js';
 import type { QueueType } from './broker/topology.js';
 import type { LoadedChannel } from './config/types.js';
@@ -25,6 +25,8 @@ export interface EngineOptions {
   readonly status?: StatusBus;
   /** how long start() waits for the broker before starting the sources anyway (ms) */
   readonly brokerWaitMs?: number;
+  /** heartbeat and reconnect tuning (tests reconnect faster than production) */
+  readonly broker?: Pick<BrokerOptions, 'heartbeatSeconds' | 'connectTimeoutMs' | 'reconnect'>;
 }
 
 export class Engine {
@@ -41,8 +43,8 @@ export class Engine {
     this.#options = options;
     this.#log = options.log;
     this.status = options.status ?? new StatusBus();
-    this.#publishBroker = new Broker({ url: options.amqpUrl, name: 'medibus publish', logger: options.log });
-    this.#consumeBroker = new Broker({ url: options.amqpUrl, name: 'medibus consume', logger: options.log });
+    this.#publishBroker = new Broker({ ...options.broker, url: options.amqpUrl, name: 'medibus publish', logger: options.log });
+    this.#consumeBroker = new Broker({ ...options.broker, url: options.amqpUrl, name: 'medibus consume', logger: options.log });
   }
 
   /**

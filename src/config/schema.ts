@@ -204,6 +204,8 @@ export function buildChannelSchema(specs: ConnectorSpecs = { sources: sourceSpec
         examples: [{ mapping: 'adt' }],
         properties: {
           mapping: { type: 'string', minLength: 1, description: 'Name of the mapping in mappings/, without .yaml.', examples: ['adt', 'oru-r01'] },
+          validate: { type: 'boolean', default: true, description: 'Check every produced resource against the FHIR R4 profiles; an invalid one parks the message in the failed queue with the FHIR path and reason.' },
+          timezone: { type: 'string', minLength: 1, description: 'Time zone of the sender for HL7 times without an offset (FHIR needs one once hours are given): an IANA zone or a fixed offset. Default UTC.', examples: ['Asia/Ho_Chi_Minh', '+07:00'] },
         },
       },
       destinations: destinationsSchema(specs.destinations),

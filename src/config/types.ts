@@ -32,6 +32,10 @@ export interface FilterConfig {
 export interface TransformConfig {
   /** name of mappings/<name>.yaml */
   readonly mapping: string;
+  /** validate every resource against the R4 profiles (default true) */
+  readonly validate: boolean;
+  /** IANA zone or offset for HL7 times without an offset */
+  readonly timezone?: string;
 }
 
 /** Temporal-style retry: delay n = initialDelay × backoffCoefficientⁿ⁻¹, capped at maxDelay. */
