@@ -1,7 +1,18 @@
 import type { DestinationSpec } from './types.js';
+import { amqpDestination } from './amqp.js';
+import { fhirDestination } from './fhir.js';
+import { fileDestination } from './file.js';
+import { httpDestination } from './http.js';
+import { mllpDestination } from './mllp.js';
 
 /** Every destination connector medibus knows. Adding one: its file, its test, one line here. */
-export const destinationSpecs: readonly DestinationSpec<never>[] = [];
+export const destinationSpecs: readonly DestinationSpec<never>[] = [
+  fhirDestination as DestinationSpec<never>,
+  mllpDestination as DestinationSpec<never>,
+  amqpDestination as DestinationSpec<never>,
+  httpDestination as DestinationSpec<never>,
+  fileDestination as DestinationSpec<never>,
+];
 
 export function findDestinationSpec(type: string): DestinationSpec<never> | undefined {
   return destinationSpecs.find((spec) => spec.type === type);

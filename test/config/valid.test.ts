@@ -43,7 +43,7 @@ describe('valid channel files', () => {
       source: { type: 'mllp', host: '127.0.0.1', port: 2575, maxFrameSize: 16_777_216, idleTimeout: 300_000, ackTimeout: 2_500, maxConnections: 256, charset: 'windows-1258' },
       ordering: { key: 'PID-3[1].1', partitions: 8 },
       filter: { messageTypes: ['ADT^A01', 'ADT^A08', 'ADT^*'] },
-      transform: { mapping: 'adt' },
+      transform: { mapping: 'adt', validate: true },
       destinations: [
         {
           name: 'emr',

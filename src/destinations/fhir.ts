@@ -1,0 +1,193 @@
+/**
+ * The fhir destination: POSTs each message's transaction Bundle to a FHIR R4 server's base
+ * URL (FHIR R4 http.html#transaction) and checks the transaction-response entry by entry.
+ * Statuses are classified in http-errors.ts, credentials in auth.ts.
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import type { Logger } from '../log.js';
+import { authSchema, createAuthorizer, sendAuthorized, type AuthConfig } from './auth.js';
+import { DeliveryError } from './delivery-error.js';
+import { isRecord, isSuccess, outcomeSummary, parseJson, responseError } from './http-errors.js';
+import { headersSchema, HttpTransport, lowerCased, safeUrl, tlsSchema, type TlsConfig } from './http-request.js';
+import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+
+export interface FhirDestinationConfig {
+  readonly url: string;
+  /** ms */
+  readonly timeout: number;
+  readonly prefer: 'minimal' | 'representation' | 'OperationOutcome';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly auth?: AuthConfig;
+  readonly tls: TlsConfig;
+}
+
+export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
+  type: 'fhir',
+  description:
+    'POSTs the message\'s FHIR R4 transaction Bundle to a FHIR server (the EMR, a central repository) and succeeds when every entry of the transaction-response is 2xx. ' +
+    '408, 429, 5xx and network failures are retried (honouring Retry-After); 401/403 are retried as auth failures; other 4xx dead-letter the message with the server\'s OperationOutcome.',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url'],
+    properties: {
+      url: {
+        type: 'string',
+        pattern: '^https?://[^\\s/?#]+',
+        description: 'Base URL of the FHIR R4 server; the transaction is POSTed to it as is (FHIR http.html#transaction). Usually ${EMR_FHIR_URL}.',
+        examples: ['${EMR_FHIR_URL}', 'https://emr.example.org/fhir/R4'],
+      },
+      timeout: { $ref: '#/$defs/duration', description: 'Longest wait for the complete answer, connection included; past it the attempt is retried.', default: '30s' },
+      prefer: {
+        enum: ['minimal', 'representation', 'OperationOutcome'],
+        description: 'Sent as Prefer: return=<value> (FHIR http.html#ops). minimal spares the server echoing every resource back; medibus only reads the entry statuses.',
+        default: 'minimal',
+      },
+      headers: headersSchema,
+      auth: authSchema,
+      tls: tlsSchema,
+    },
+  },
+  create(config: FhirDestinationConfig, context: DestinationContext): Destination {
+    return new FhirDestination(config, context);
+  },
+};
+
+class FhirDestination implements Destination {
+  readonly #config: FhirDestinationConfig;
+  readonly #url: URL;
+  readonly #who: string;
+  readonly #log: Logger;
+  readonly #transport: HttpTransport;
+  readonly #auth: ReturnType<typeof createAuthorizer>;
+  readonly #headers: Readonly<Record<string, string>>;
+
+  constructor(config: FhirDestinationConfig, context: DestinationContext) {
+    this.#config = config;
+    // `[base]` without a trailing slash: some servers redirect `/fhir/` to `/fhir`, and a
+    // redirected POST would be a rejected delivery.
+    this.#url = new URL(config.url.replace(/\/+$/, ''));
+    this.#who = `FHIR server ${safeUrl(this.#url)}`;
+    this.#log = context.log.child({ destination: context.name, type: 'fhir', url: safeUrl(this.#url) });
+    this.#transport = new HttpTransport(config.tls);
+    this.#auth = createAuthorizer(config.auth, this.#transport, config.timeout, this.#log);
+    this.#headers = {
+      ...lowerCased(config.headers),
+      'content-type': 'application/fhir+json',
+      accept: 'application/fhir+json',
+      prefer: `return=${config.prefer}`,
+    };
+  }
+
+  async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
+    const bundle = requireTransaction(message.bundle);
+    const started = Date.now();
+    const response = await sendAuthorized(this.#transport, this.#auth, {
+      url: this.#url,
+      // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
+      headers: { ...this.#headers, 'x-request-id': message.messageId },
+      body: Buffer.from(JSON.stringify(bundle), 'utf8'),
+      timeoutMs: this.#config.timeout,
+      signal,
+    });
+    const ms = Date.now() - started;
+    if (!isSuccess(response.status)) {
+      this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'FHIR server refused the transaction');
+      throw responseError(this.#who, response);
+    }
+    const checked = checkEntries(this.#who, response.body, bundle.entry?.length ?? 0);
+    if (checked.warning !== undefined) this.#log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
+    if (checked.error !== undefined) throw checked.error;
+    this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'FHIR transaction accepted');
+  }
+
+  close(): Promise<void> {
+    this.#auth.close();
+    this.#transport.close();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Only `transaction` (all or nothing) and `batch` Bundles can be POSTed to the base; any
+ * other Bundle would be stored as a document, which is not what a mapping meant.
+ */
+function requireTransaction(bundle: Bundle | undefined): Bundle {
+  if (bundle === undefined) {
+    throw new DeliveryError(
+      'MEDIBUS_ERR_DELIVERY_REJECTED',
+      'the message has no FHIR Bundle: a fhir destination needs a channel with transform.mapping (use an mllp, amqp or file destination to forward HL7 v2 as is)',
+    );
+  }
+  if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
+    throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', `the mapping produced a Bundle of type "${bundle.type ?? '(none)'}"; a FHIR server takes only transaction or batch Bundles at its base URL`);
+  }
+  return bundle;
+}
+
+/*
+ * Reading a 2xx answer (FHIR R4 http.html#transaction-response): a Bundle of type
+ * transaction-response / batch-response with one entry per request entry, in the same order,
+ * each with `response.status`. A transaction is all-or-nothing, so a 2xx transaction-response
+ * should only ever hold 2xx entries; a batch's entries succeed or fail one by one. Either way
+ * every entry is checked: "the server said 200" is not "the server stored every resource".
+ */
+interface EntryCheck {
+  /** some entry failed: the delivery did not (fully) happen */
+  readonly error?: DeliveryError;
+  /** the answer could not be checked, or looks odd; the delivery still counts as done */
+  readonly warning?: string;
+}
+
+interface Failure {
+  readonly status: number | undefined;
+  readonly text: string;
+}
+
+const RESPONSE_TYPES = new Set(['transaction-response', 'batch-response']);
+
+/**
+ * `sent` is the number of entries POSTed. A 2xx whose body is not a response Bundle (an
+ * empty body from a proxy, say) is accepted with a warning: the server did say 2xx, and
+ * the conditional requests make a later replay harmless if it lied.
+ */
+function checkEntries(who: string, body: Buffer, sent: number): EntryCheck {
+  const json = parseJson(body);
+  if (!isRecord(json) || json['resourceType'] !== 'Bundle' || typeof json['type'] !== 'string' || !RESPONSE_TYPES.has(json['type'])) {
+    return { warning: `${who} answered 2xx without a transaction-response Bundle; entry statuses not checked` };
+  }
+  const entries = Array.isArray(json['entry']) ? (json['entry'] as unknown[]) : [];
+  const failures: Failure[] = [];
+  entries.forEach((entry, index) => {
+    const response = isRecord(entry) && isRecord(entry['response']) ? entry['response'] : undefined;
+    const raw = response?.['status'];
+    const status = typeof raw === 'string' ? statusCode(raw) : undefined;
+    if (status !== undefined && status >= 200 && status < 300) return;
+    const said = outcomeSummary(response?.['outcome']);
+    const shown = typeof raw === 'string' ? raw.trim().slice(0, 40) : 'no response.status';
+    failures.push({ status, text: `entry ${index}: ${shown}${said === undefined ? '' : ` (${said})`}` });
+  });
+  const warning = entries.length === sent ? undefined : `${who} answered ${entries.length} entries for the ${sent} sent (FHIR requires one per request entry)`;
+  if (failures.length === 0) return warning === undefined ? {} : { warning };
+  return { error: entriesError(who, String(json['type']), failures), ...(warning === undefined ? {} : { warning }) };
+}
+
+/**
+ * An entry status is read like a response status: 408/429/5xx may pass on a later try,
+ * anything else (a 4xx, a missing or unreadable status) will not.
+ */
+function entriesError(who: string, type: string, failures: readonly Failure[]): DeliveryError {
+  const transient = failures.every((f) => f.status !== undefined && (f.status === 408 || f.status === 429 || f.status >= 500));
+  const shown = failures.slice(0, 5).map((f) => f.text);
+  const more = failures.length > shown.length ? `; and ${failures.length - shown.length} more` : '';
+  return new DeliveryError(
+    transient ? 'MEDIBUS_ERR_DELIVERY_TRANSIENT' : 'MEDIBUS_ERR_DELIVERY_REJECTED',
+    `${who} answered 2xx but the ${type} has ${failures.length} failed ${failures.length === 1 ? 'entry' : 'entries'}: ${shown.join('; ')}${more}`,
+  );
+}
+
+/** `201 Created`, `201`, `HTTP/1.1 201 Created` → 201 */
+function statusCode(text: string): number | undefined {
+  const match = /^\s*(?:HTTP\/\S+\s+)?([1-5][0-9]{2})\b/.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}

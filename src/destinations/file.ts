@@ -1,0 +1,144 @@
+/**
+ * The file destination: appends one NDJSON line per message (for an archive, a data-lake
+ * drop, or a system that picks files up), flushed to disk before the delivery counts.
+ * Writing and rotation are file-writer.ts; this file decides what a line holds.
+ */
+import type { Logger } from '../log.js';
+import { abortError, DeliveryError } from './delivery-error.js';
+import { RotatingFile } from './file-writer.js';
+import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+
+export type FilePayload = 'envelope' | 'bundle' | 'hl7';
+
+export interface FileDestinationConfig {
+  readonly path: string;
+  readonly payload: FilePayload;
+  readonly fsync: boolean;
+  /** bytes */
+  readonly maxSize: number;
+  readonly maxFiles: number;
+}
+
+export const fileDestination: DestinationSpec<FileDestinationConfig> = {
+  type: 'file',
+  description:
+    'Appends one JSON line per message to a file (NDJSON), flushed to disk before the message counts as delivered, and rotated by size. ' +
+    'A write error (disk full, permissions) is retried.',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['path'],
+    properties: {
+      path: {
+        type: 'string',
+        minLength: 1,
+        description: 'File to append to; relative paths are relative to the directory medibus runs in. Missing directories are created. One medibus process per file: two writing the same file would interleave.',
+        examples: ['/var/lib/medibus/archive/adt.ndjson', 'out/lab.ndjson'],
+      },
+      payload: {
+        enum: ['envelope', 'bundle', 'hl7'],
+        description:
+          'What each line holds. envelope: { messageId, channel, controlId, messageType, receivedAt, charset, hl7, bundle } (bundle when the channel maps); ' +
+          'bundle: the FHIR Bundle alone, one resource per line as in FHIR Bulk Data NDJSON (the channel needs a transform); ' +
+          'hl7: { messageId, channel, controlId, messageType, receivedAt, hl7 }.',
+        default: 'envelope',
+      },
+      fsync: {
+        type: 'boolean',
+        description: 'Flush every line to disk (fdatasync) before the delivery counts, so a power cut loses nothing that was acknowledged. false is faster and may lose the last seconds.',
+        default: true,
+      },
+      maxSize: { $ref: '#/$defs/size', description: 'Size at which the file is rotated: out.ndjson becomes out.1.ndjson (out.1 becomes out.2, …) and a new out.ndjson is started.', default: '100MiB' },
+      maxFiles: { type: 'integer', minimum: 0, maximum: 10000, description: 'Rotated files kept besides the current one; the oldest beyond this are deleted (0 keeps none).', default: 10 },
+    },
+  },
+  create(config: FileDestinationConfig, context: DestinationContext): Destination {
+    return new FileDestination(config, context);
+  },
+};
+
+/** The line for a message, newline included. */
+export function fileLine(message: OutboundMessage, payload: FilePayload): Buffer {
+  const head = {
+    messageId: message.messageId,
+    channel: message.channel,
+    controlId: message.controlId,
+    messageType: message.messageType,
+    receivedAt: message.receivedAt.toISOString(),
+  };
+  let value: unknown;
+  switch (payload) {
+    case 'envelope':
+      value = { ...head, charset: message.charset, hl7: message.hl7, ...(message.bundle === undefined ? {} : { bundle: message.bundle }) };
+      break;
+    case 'bundle':
+      if (message.bundle === undefined) {
+        throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'the message has no FHIR Bundle: payload: bundle needs a channel with transform.mapping (or set payload: envelope or hl7)');
+      }
+      value = message.bundle;
+      break;
+    case 'hl7':
+      value = { ...head, hl7: message.hl7 };
+      break;
+    default:
+      return payload satisfies never;
+  }
+  // JSON.stringify escapes \r and \n, so the HL7 segment separators cannot break the line.
+  return Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+}
+
+class FileDestination implements Destination {
+  readonly #config: FileDestinationConfig;
+  readonly #file: RotatingFile;
+  readonly #log: Logger;
+
+  constructor(config: FileDestinationConfig, context: DestinationContext) {
+    this.#config = config;
+    this.#file = new RotatingFile(config.path, { maxSize: config.maxSize, maxFiles: config.maxFiles, fsync: config.fsync });
+    this.#log = context.log.child({ destination: context.name, type: 'file', file: this.#file.file });
+  }
+
+  async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
+    const line = fileLine(message, this.#config.payload);
+    let result: { rotated: boolean };
+    try {
+      // Once started, a write is not interrupted (it is short, and a half line is worse);
+      // an abort while waiting for the writes before it skips it.
+      result = await this.#file.append(line, () => {
+        if (signal.aborted) throw abortError(this.#file.file);
+      });
+    } catch (error) {
+      if (error instanceof DeliveryError) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      this.#log.warn({ messageId: message.messageId, errCode: code }, 'file write failed');
+      // ENOSPC, EACCES, EROFS, EIO: the operator can free space or fix permissions, and the
+      // message waits in its queue meanwhile.
+      throw new DeliveryError('MEDIBUS_ERR_DELIVERY_TRANSIENT', `cannot append to ${this.#file.file}: ${code} (${describeErrno(code)})`, { cause: error });
+    }
+    if (result.rotated) this.#log.info({ rotatedTo: this.#file.rotated(1) }, 'file rotated');
+  }
+
+  close(): Promise<void> {
+    return this.#file.close();
+  }
+}
+
+function describeErrno(code: string): string {
+  switch (code) {
+    case 'ENOSPC':
+      return 'disk full';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EISDIR':
+      return 'the path is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    default:
+      return 'file system error';
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The http destination: POSTs one JSON document per message to a webhook. Statuses are
+ * classified as for the fhir destination (http-errors.ts); any 2xx is success.
+ */
+import type { Logger } from '../log.js';
+import { authSchema, createAuthorizer, sendAuthorized, type AuthConfig } from './auth.js';
+import { DeliveryError } from './delivery-error.js';
+import { isSuccess, responseError } from './http-errors.js';
+import { headersSchema, HttpTransport, lowerCased, safeUrl, tlsSchema, type TlsConfig } from './http-request.js';
+import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+
+export interface HttpDestinationConfig {
+  readonly url: string;
+  /** ms */
+  readonly timeout: number;
+  readonly payload: 'bundle' | 'hl7';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly auth?: AuthConfig;
+  readonly tls: TlsConfig;
+}
+
+export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
+  type: 'http',
+  description:
+    'POSTs each message as JSON to a webhook: { messageId, channel, controlId, messageType, receivedAt, bundle } (or hl7 in place of bundle). ' +
+    'Any 2xx is success; 408, 429, 5xx and network failures are retried (honouring Retry-After); 401/403 are retried as auth failures; other 4xx dead-letter the message.',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['url'],
+    properties: {
+      url: {
+        type: 'string',
+        pattern: '^https?://[^\\s/?#]+',
+        description: 'URL the JSON is POSTed to. A secret in the URL (an API key in the query) must come from ${VAR}; it is never logged.',
+        examples: ['${WEBHOOK_URL}', 'https://integration.example.org/hooks/adt'],
+      },
+      payload: {
+        enum: ['bundle', 'hl7'],
+        description: 'bundle: the FHIR Bundle under "bundle" (the channel needs a transform); hl7: the original HL7 v2 message as text under "hl7" (segments separated by \\r).',
+        default: 'bundle',
+      },
+      timeout: { $ref: '#/$defs/duration', description: 'Longest wait for the complete answer, connection included; past it the attempt is retried.', default: '30s' },
+      headers: headersSchema,
+      auth: authSchema,
+      tls: tlsSchema,
+    },
+  },
+  create(config: HttpDestinationConfig, context: DestinationContext): Destination {
+    return new HttpDestination(config, context);
+  },
+};
+
+/** The JSON body; `receivedAt` as ISO 8601 so any consumer can read it. */
+export function webhookBody(message: OutboundMessage, payload: 'bundle' | 'hl7'): Record<string, unknown> {
+  const head = {
+    messageId: message.messageId,
+    channel: message.channel,
+    controlId: message.controlId,
+    messageType: message.messageType,
+    receivedAt: message.receivedAt.toISOString(),
+  };
+  switch (payload) {
+    case 'bundle':
+      if (message.bundle === undefined) {
+        throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'the message has no FHIR Bundle: payload: bundle needs a channel with transform.mapping (or set payload: hl7)');
+      }
+      return { ...head, bundle: message.bundle };
+    case 'hl7':
+      return { ...head, hl7: message.hl7 };
+    default:
+      return payload satisfies never;
+  }
+}
+
+class HttpDestination implements Destination {
+  readonly #config: HttpDestinationConfig;
+  readonly #url: URL;
+  readonly #who: string;
+  readonly #log: Logger;
+  readonly #transport: HttpTransport;
+  readonly #auth: ReturnType<typeof createAuthorizer>;
+  readonly #headers: Readonly<Record<string, string>>;
+
+  constructor(config: HttpDestinationConfig, context: DestinationContext) {
+    this.#config = config;
+    this.#url = new URL(config.url);
+    this.#who = `webhook ${safeUrl(this.#url)}`;
+    this.#log = context.log.child({ destination: context.name, type: 'http', url: safeUrl(this.#url) });
+    this.#transport = new HttpTransport(config.tls);
+    this.#auth = createAuthorizer(config.auth, this.#transport, config.timeout, this.#log);
+    this.#headers = { ...lowerCased(config.headers), 'content-type': 'application/json', accept: 'application/json' };
+  }
+
+  async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
+    const body = Buffer.from(JSON.stringify(webhookBody(message, this.#config.payload)), 'utf8');
+    const started = Date.now();
+    const response = await sendAuthorized(this.#transport, this.#auth, {
+      url: this.#url,
+      // The same key on every retry and replay lets the receiver drop duplicates
+      // (IETF draft-ietf-httpapi-idempotency-key-header).
+      headers: { ...this.#headers, 'idempotency-key': message.messageId, 'x-request-id': message.messageId },
+      body,
+      timeoutMs: this.#config.timeout,
+      signal,
+    });
+    const ms = Date.now() - started;
+    if (!isSuccess(response.status)) {
+      this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'webhook refused the message');
+      throw responseError(this.#who, response);
+    }
+    this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'webhook accepted the message');
+  }
+
+  close(): Promise<void> {
+    this.#auth.close();
+    this.#transport.close();
+    return Promise.resolve();
+  }
+}
