@@ -12,7 +12,10 @@ import { Publisher } from './broker/publisher.js';
 import type { QueueType } from './broker/topology.js';
 import type { LoadedChannel } from './config/types.js';
 import type { Logger } from './log.js';
-import { ChannelRuntime } from './pipeline/channel.js';
+import { formatDiagnostic } from './config/diagnostics.js';
+import { MedibusError } from './errors.js';
+import { loadMappings, type CompiledMapping } from './mapping/index.js';
+import { ChannelRuntime, declareOnConnect, topologyFor } from './pipeline/channel.js';
 import { StatusBus } from './status/events.js';
 
 export interface EngineOptions {
@@ -53,22 +56,26 @@ export class Engine {
    */
   async start(): Promise<void> {
     const enabled = this.#options.channels.filter((c) => c.config.enabled);
-    // Runtimes register their topology hooks first, so the publisher opens on a declared topology.
-    this.#channels = await Promise.all(
-      enabled.map((channel) =>
-        ChannelRuntime.create({
-          channel,
-          publishBroker: this.#publishBroker,
-          consumeBroker: this.#consumeBroker,
-          publisher: () => this.#requirePublisher(),
-          status: this.status,
-          log: this.#log,
-          queueType: this.#options.queueType ?? 'quorum',
-          mappingsDir: this.#options.mappingsDir,
-        }),
-      ),
-    );
+    const mappings = await this.#loadMappings(enabled);
+    const queueType = this.#options.queueType ?? 'quorum';
+    // Topology hooks first, so that after every (re)connect the exchanges exist before the
+    // publisher's confirm channel opens and intake can publish.
+    const topologies = enabled.map((c) => topologyFor(c.config, queueType));
+    for (const topology of topologies) declareOnConnect(this.#publishBroker, topology);
     this.#publisher = new Publisher(this.#publishBroker, { name: 'engine', logger: this.#log });
+    this.#channels = enabled.map((channel, i) =>
+      ChannelRuntime.create({
+        channel,
+        topology: topologies[i]!,
+        publishBroker: this.#publishBroker,
+        consumeBroker: this.#consumeBroker,
+        publisher: this.#publisher!,
+        status: this.status,
+        log: this.#log,
+        queueType,
+        mapping: channel.config.transform ? mappings.get(channel.config.transform.mapping) : undefined,
+      }),
+    );
     this.#publishBroker.start();
     this.#consumeBroker.start();
     try {
@@ -78,6 +85,23 @@ export class Engine {
     }
     for (const runtime of this.#channels) await runtime.start();
     this.#log.info({ event: 'started', channels: this.#channels.map((c) => c.describe()) }, 'medibus started');
+  }
+
+  /** Compiles the mappings the channels name; any error stops the start with every diagnostic. */
+  async #loadMappings(channels: readonly LoadedChannel[]): Promise<Map<string, CompiledMapping>> {
+    const names = new Set(channels.flatMap((c) => (c.config.transform ? [c.config.transform.mapping] : [])));
+    if (names.size === 0) return new Map();
+    const dir = this.#options.mappingsDir ?? 'mappings';
+    const { mappings, diagnostics } = await loadMappings(dir);
+    const problems = diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+    for (const channel of channels) {
+      const name = channel.config.transform?.mapping;
+      if (name !== undefined && problems.length === 0 && !mappings.has(name)) {
+        problems.push(`${channel.file}: channel ${channel.config.id} names mapping "${name}", but ${dir} has no mapping with that id (known: ${[...mappings.keys()].join(', ') || 'none'})`);
+      }
+    }
+    if (problems.length > 0) throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `cannot start:\n${problems.join('\n')}`);
+    return mappings;
   }
 
   /** Stops accepting, lets in-flight messages finish, closes the broker connections. */
@@ -105,8 +129,4 @@ export class Engine {
     return this.#channels;
   }
 
-  #requirePublisher(): Publisher {
-    if (!this.#publisher) throw new Error('engine not started');
-    return this.#publisher;
-  }
 }

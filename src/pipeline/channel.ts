@@ -5,24 +5,50 @@ import type { Broker } from '../broker/connection.js';
 import type { Publisher } from '../broker/publisher.js';
 import { retryLevels } from '../broker/retry.js';
 import { channelTopology, declareTopology, type ChannelTopology, type QueueType } from '../broker/topology.js';
-import type { LoadedChannel } from '../config/types.js';
+import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/types.js';
+import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
 import { createDebugLog, type Logger } from '../log.js';
+import type { CompiledMapping } from '../mapping/index.js';
 import { findSourceSpec } from '../sources/registry.js';
 import type { Source, SourceContext } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
+import { DeliveryWorker } from './delivery.js';
+import { createFilter } from './filter.js';
 import { createHl7Intake } from './intake.js';
+import { TransformWorker } from './transform.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
   readonly publishBroker: Broker;
   readonly consumeBroker: Broker;
-  /** the engine's publisher, created after every channel registered its topology hook */
-  readonly publisher: () => Publisher;
+  /** declared by the engine (a hook on the publish connection) before the publisher opens */
+  readonly topology: ChannelTopology;
+  readonly publisher: Publisher;
   readonly status: StatusBus;
   readonly log: Logger;
   readonly queueType: QueueType;
-  readonly mappingsDir: string | undefined;
+  /** the channel's compiled mapping, when it has `transform:` */
+  readonly mapping: CompiledMapping | undefined;
+}
+
+/** The broker topology a channel file describes. */
+export function topologyFor(channel: ChannelConfig, queueType: QueueType): ChannelTopology {
+  return channelTopology({
+    channelId: channel.id,
+    partitions: channel.ordering.partitions,
+    queueType,
+    destinations: channel.destinations.map((d) => ({
+      name: d.name,
+      // ordering: patient retries in process, holding its partition; none uses TTL queues
+      retryLevels: d.ordering === 'none' ? retryLevels(d.retry) : [],
+    })),
+  });
+}
+
+/** Declares the channel's topology now and after every reconnect (a hook on the connection). */
+export function declareOnConnect(broker: Broker, topology: ChannelTopology): void {
+  broker.onConnect(`topology ${topology.channelId}`, () => declareTopology(broker, topology));
 }
 
 /** A stage that consumes from the broker (transform, delivery); stopped after the sources. */
@@ -47,31 +73,71 @@ export class ChannelRuntime {
     this.#log = log;
   }
 
-  static async create(options: ChannelRuntimeOptions): Promise<ChannelRuntime> {
+  static create(options: ChannelRuntimeOptions): ChannelRuntime {
     const config = options.channel.config;
     const log = options.log.child({ channel: config.id });
-    const topology = channelTopology({
-      channelId: config.id,
-      partitions: config.ordering.partitions,
-      queueType: options.queueType,
-      destinations: config.destinations.map((d) => ({
-        name: d.name,
-        // ordering: patient retries in process, holding its partition; none uses TTL queues
-        retryLevels: d.ordering === 'none' ? retryLevels(d.retry) : [],
-      })),
-    });
-    const declare = async (): Promise<void> => {
-      await declareTopology(options.publishBroker, topology);
-    };
-    options.publishBroker.onConnect(`topology ${config.id}`, declare);
-
+    const topology = options.topology;
     const spec = findSourceSpec(config.source.type);
     if (!spec) {
       throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `channel ${config.id}: unknown source type "${config.source.type}"`);
     }
     const debugLog = createDebugLog(log, config.log.debug);
     const source = ChannelRuntime.#createSource(options, topology, spec.create.bind(spec), log, debugLog);
-    return new ChannelRuntime(options, topology, source, log);
+    const runtime = new ChannelRuntime(options, topology, source, log);
+    runtime.#addWorkers();
+    return runtime;
+  }
+
+  /** The transform (always: it also routes unmapped channels) and one delivery worker per destination. */
+  #addWorkers(): void {
+    const options = this.#options;
+    const config = options.channel.config;
+    const charset = (config.source as unknown as { charset?: string }).charset ?? 'UTF-8';
+    const filter = createFilter({
+      // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
+      messageTypes: config.filter?.messageTypes ?? options.mapping?.messageTypes,
+      when: config.filter?.when,
+      where: options.channel.file,
+    });
+    this.#workers.push(
+      new TransformWorker({
+        channelId: config.id,
+        topology: this.topology,
+        consumeBroker: options.consumeBroker,
+        publisher: options.publisher,
+        status: options.status,
+        log: this.#log,
+        filter,
+        mapping: options.mapping,
+        validate: config.transform?.validate ?? true,
+        timezone: config.transform?.timezone,
+        charset,
+      }),
+    );
+    for (const destination of config.destinations) {
+      const topology = this.topology.destinations.find((d) => d.name === destination.name);
+      if (!topology) throw new MedibusError('MEDIBUS_ERR_INTERNAL', `no topology for destination ${destination.name}`);
+      this.#workers.push(
+        new DeliveryWorker({
+          channelId: config.id,
+          config: destination,
+          topology,
+          destination: this.#createDestination(destination),
+          consumeBroker: options.consumeBroker,
+          publisher: options.publisher,
+          status: options.status,
+          log: this.#log,
+        }),
+      );
+    }
+  }
+
+  #createDestination(destination: DestinationConfig) {
+    const spec = findDestinationSpec(destination.type);
+    if (!spec) throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `channel ${this.id}: unknown destination type "${destination.type}"`);
+    // The connector gets its own keys; name, type, ordering and retry are the worker's.
+    const { name, type: _type, ordering: _ordering, retry: _retry, ...own } = destination;
+    return spec.create(own as never, { channelId: this.id, name, log: this.#log.child({ destination: name }) });
   }
 
   static #createSource(
@@ -83,35 +149,27 @@ export class ChannelRuntime {
   ): Source {
     const config = options.channel.config;
     const sourceConfig = config.source as unknown as { charset?: string; ackTimeout?: number };
-    // Resolved lazily: the engine creates its publisher after every topology hook is in place.
-    let intake: ReturnType<typeof createHl7Intake> | undefined;
-    const getIntake = (): ReturnType<typeof createHl7Intake> =>
-      (intake ??= createHl7Intake({
+    const intake = createHl7Intake({
         channelId: config.id,
         topology,
-        publisher: options.publisher(),
+        publisher: options.publisher,
         status: options.status,
         log,
         ...(debugLog ? { debugLog } : {}),
         orderingKey: config.ordering.key,
         charset: sourceConfig.charset ?? 'UTF-8',
         ackTimeout: sourceConfig.ackTimeout ?? 5000,
-      }));
+      });
     const context: SourceContext = {
       channelId: config.id,
       log,
       ...(debugLog ? { debugLog } : {}),
-      ingestHl7: (raw, meta) => getIntake().ingestHl7(raw, meta),
-      rejectHl7: (head, error, meta) => getIntake().rejectHl7(head, error, meta),
+      ingestHl7: intake.ingestHl7,
+      rejectHl7: intake.rejectHl7,
     };
     // The source's own keys; `type` selected the spec and is not part of its config.
     const { type: _type, ...own } = config.source;
     return create(own as never, context);
-  }
-
-  /** adds a stage; the transform and delivery workers register here */
-  addWorker(worker: Worker): void {
-    this.#workers.push(worker);
   }
 
   async start(): Promise<void> {
