@@ -88,10 +88,16 @@ export class ChannelRuntime {
     return runtime;
   }
 
-  /** The transform (always: it also routes unmapped channels) and one delivery worker per destination. */
+  /** The transform (also for unmapped channels: it routes the v2 message) and one delivery worker per destination. */
   #addWorkers(): void {
     const options = this.#options;
     const config = options.channel.config;
+    if (config.destinations.length === 0) {
+      // Nothing would receive the output: keep every message durable in ingress rather than
+      // consume it into the void. Adding a destination later lets them flow.
+      this.#log.warn({ event: 'no-destinations' }, 'channel has no destinations: received messages stay in its ingress queues');
+      return;
+    }
     const charset = (config.source as unknown as { charset?: string }).charset ?? 'UTF-8';
     const filter = createFilter({
       // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
