@@ -1,0 +1,142 @@
+/**
+ * `medibus convert` and `medibus test` (src/cli/commands/convert.ts, test.ts): what they print
+ * and the exit codes scripts and CI rely on.
+ */
+import type { Bundle, Encounter } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { run as convert } from '../../src/cli/commands/convert.js';
+import { run as test } from '../../src/cli/commands/test.js';
+import { ROOT } from './support.js';
+
+async function cli(command: typeof convert, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await command(argv, { out: (t) => void (out += t), err: (t) => void (err += t), cwd: ROOT });
+  return { code, out, err };
+}
+
+/** Concatenated pretty JSON documents → the bundles. */
+function bundles(out: string): Bundle[] {
+  return out
+    .split(/\n(?=\{)/)
+    .filter((part) => part.trim() !== '')
+    .map((part) => JSON.parse(part) as Bundle);
+}
+
+describe('medibus convert', () => {
+  it('prints the bundle of the shipped mapping that accepts the message', async () => {
+    const { code, out, err } = await cli(convert, ['fixtures/mapping/adt-a01.hl7']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const [bundle] = bundles(out);
+    expect(bundle.type).toBe('transaction');
+    expect(bundle.entry?.map((e) => e.resource?.resourceType)).toEqual(['Location', 'Practitioner', 'Practitioner', 'Patient', 'RelatedPerson', 'Encounter', 'AllergyIntolerance', 'AllergyIntolerance']);
+  });
+
+  it('converts every message of a file, each with the mapping that accepts it', async () => {
+    const { code, out } = await cli(convert, ['fixtures/mapping/two-messages.hl7', '--mappings', 'fixtures/mapping', '--mapping', 'rules']);
+    // rules accepts ADT^A01: both messages are A01
+    expect(code).toBe(0);
+    expect(bundles(out).map((b) => b.identifier?.value)).toEqual(['ADT20240312-0001', 'RULES-1']);
+  });
+
+  it('says clearly when no mapping accepts the message, and exits 1', async () => {
+    const { code, out, err } = await cli(convert, ['fixtures/mapping/oru-r01-groups.hl7', '--mappings', 'mappings']);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toBe(`medibus convert: fixtures/mapping/oru-r01-groups.hl7: no mapping accepts the ORU^R01 message; the mappings in ${ROOT}mappings are adt (ADT^A01, ADT^A04, ADT^A08)\n`);
+  });
+
+  it('reports a message that cannot be converted with its code, location and hint, and exits 1', async () => {
+    const { code, err } = await cli(convert, ['fixtures/mapping/adt-a01-no-visit.hl7']);
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'medibus convert: fixtures/mapping/adt-a01-no-visit.hl7: ADT^A01 message (mapping adt): MEDIBUS_ERR_MAPPING_RUNTIME: PV1-19: the key of Encounter "encounter" (PV1-19) is empty; a resource needs its business key to be matched on the server\n' +
+        '  hint: The message does not fit the mapping; see the segment and field named.\n',
+    );
+  });
+
+  it('takes a mapping file, and --no-validate lets an invalid resource through', async () => {
+    const refused = await cli(convert, ['fixtures/mapping/oru-r01-groups.hl7', '--mapping', 'fixtures/mapping/invalid-fhir.yaml']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('MEDIBUS_ERR_MAPPING_INVALID_FHIR: the mapping produced invalid FHIR R4:\n  Observation[0].status: Missing required property (from OBX)');
+    const { code, out } = await cli(convert, ['fixtures/mapping/oru-r01-groups.hl7', '--mapping', 'fixtures/mapping/invalid-fhir.yaml', '--no-validate']);
+    expect(code).toBe(0);
+    expect(bundles(out)[0].entry).toHaveLength(4);
+  });
+
+  it('prints the diagnostics of a broken mapping', async () => {
+    const { code, err } = await cli(convert, ['fixtures/mapping/adt-a01.hl7', '--mapping', 'fixtures/mapping/invalid/unknown-ref.yaml']);
+    expect(code).toBe(1);
+    expect(err).toContain('fixtures/mapping/invalid/unknown-ref.yaml:14:23 error MEDIBUS_ERR_MAPPING_COMPILE resources[1].set.subject.ref: unknown resource "patinet"');
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const { code, err } = await cli(convert, ['--frobnicate']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^medibus convert: unknown option "--frobnicate"\n\nusage: medibus convert FILE/);
+    const zone = await cli(convert, ['fixtures/mapping/adt-a01.hl7', '--timezone', 'Mars/Olympus']);
+    expect(zone.code).toBe(2);
+    expect(zone.err).toMatch(/^medibus convert: --timezone "Mars\/Olympus" is neither an IANA zone/);
+  });
+
+  it('--timezone places times sent without an offset', async () => {
+    const args = ['fixtures/mapping/rules-local-times.hl7', '--mapping', 'fixtures/mapping/rules.yaml'];
+    const [local] = bundles((await cli(convert, [...args, '--timezone', 'Asia/Ho_Chi_Minh'])).out);
+    expect(local.timestamp).toBe('2024-03-12T08:35:12+07:00');
+    expect((local.entry?.find((e) => e.resource?.resourceType === 'Encounter')?.resource as Encounter).period?.start).toBe('2024-03-12T07:15:00+07:00');
+    const [utc] = bundles((await cli(convert, args)).out);
+    expect(utc.timestamp).toMatch(/^2024-03-12T08:35:12(Z|\+00:00)$/);
+  });
+});
+
+describe('medibus test', () => {
+  it('prints one ✓ line per passing test and exits 0', async () => {
+    const { code, out } = await cli(test, ['--channels', 'fixtures/mapping/channels/passing', '--mappings', 'mappings']);
+    expect(out).toBe('✓ adt-feed › admission with two doctors\n✓ adt-feed › adt-a08-nulls.hl7\n\n2 tests: 2 passed, 0 failed\n');
+    expect(code).toBe(0);
+  });
+
+  it('shows expected against actual, the expression and the input for each failure, and exits 1', async () => {
+    const { code, out } = await cli(test, ['--channels', 'fixtures/mapping/channels/failing', '--mappings', 'mappings']);
+    expect(code).toBe(1);
+    expect(out).toBe(
+      [
+        '✓ adt-feed › admission with two doctors',
+        '✗ adt-feed › wrong expectations',
+        "    Patient.name.where(use = 'official').family",
+        '      expected: "Nguyen"',
+        '      actual:   "Nguyễn"',
+        '    Encounter.participant',
+        '      expected count: 2',
+        '      actual count:   3',
+        '    Patient.address.first()',
+        '      - expected',
+        '      + actual',
+        '        {',
+        '          "use": "home",',
+        '      +   "line": [',
+        '      +     "742 EVERGREEN TERRACE",',
+        '      +     "APT 3B"',
+        '      +   ],',
+        '          "city": "SPRINGFIELD",',
+        '      +   "state": "IL",',
+        '          "postalCode": "62704",',
+        '      +   "country": "USA"',
+        '        }',
+        '    input: fixtures/mapping/adt-a01.hl7',
+        '✗ adt-feed › a message the mapping cannot take',
+        '    conversion failed: MEDIBUS_ERR_MAPPING_RUNTIME: mapping adt does not accept ORU^R01 messages (messageTypes: ADT^A01, ADT^A04, ADT^A08)',
+        '    input: fixtures/mapping/oru-r01-groups.hl7',
+        '',
+        '3 tests: 1 passed, 2 failed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const { code } = await cli(test, ['extra']);
+    expect(code).toBe(2);
+  });
+});
