@@ -5,10 +5,12 @@
  */
 import { runParserBench } from './parser.js';
 import { runMllpBench } from './mllp.js';
+import { runMappingBench } from './mapping.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   parser: runParserBench,
   mllp: () => runMllpBench(),
+  mapping: runMappingBench,
 };
 
 async function main(): Promise<void> {

@@ -40,6 +40,7 @@ export function pieceCount(s: string, sep: string): number {
 /** All pieces; [] for ''. */
 export function pieces(s: string, sep: string): string[] {
   if (s === '') return [];
-  if (sep === '') return [s];
+  // Most components hold no subcomponent separator: skip split's regex-free but allocating path.
+  if (sep === '' || s.indexOf(sep) < 0) return [s];
   return s.split(sep);
 }
