@@ -175,6 +175,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
     }
     this.#failures = 0;
     this.#connection = connection;
+    coalesceWrites(connection);
     // 'error' is always followed by 'close'; the listener keeps EventEmitter from throwing.
     connection.on('error', (err: Error) => this.#log.warn({ err: errorSummary(err) }, 'connection error'));
     connection.on('close', (err?: Error) => this.#onClose(connection, err));
@@ -263,4 +264,31 @@ function withHeartbeat(url: string, seconds: number): string {
 export function errorSummary(err: unknown): { message: string; code?: unknown } {
   if (err instanceof Error) return 'code' in err ? { message: err.message, code: err.code } : { message: err.message };
   return { message: String(err) };
+}
+
+/**
+ * amqplib writes every frame of every channel to the socket separately, and with
+ * TCP_NODELAY each write is a system call and often a packet: a publish is three frames, an
+ * ack one more. Corking the socket for the rest of the current tick turns the frames written
+ * together into one writev, without delaying any of them past the tick (unlike Nagle).
+ * Measured: the largest single cost in the engine's profile before, gone after.
+ */
+function coalesceWrites(model: ChannelModel): void {
+  // amqplib does not expose its socket in its types; it is `connection.stream` (a net.Socket
+  // or tls.TLSSocket), stable since 0.5.
+  const stream = (model.connection as unknown as { stream?: { write: (...args: unknown[]) => boolean; cork(): void; uncork(): void } }).stream;
+  if (!stream || typeof stream.cork !== 'function') return;
+  const write = stream.write.bind(stream);
+  let corked = false;
+  stream.write = (...args: unknown[]): boolean => {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(() => {
+        corked = false;
+        stream.uncork();
+      });
+    }
+    return write(...args);
+  };
 }

@@ -1,0 +1,76 @@
+/**
+ * Shared pieces of the guarantee proofs: a channel file for an ADT feed into two FHIR
+ * servers, the messages, and queries against the servers' stores.
+ */
+import { parseSearchRequest } from '@medplum/core';
+import type { Resource, ResourceType } from '@medplum/fhirtypes';
+import { startFhirServer, type RunningFhirServer } from '../../src/fhir-server/index.js';
+
+export const HOSPITAL = 'BV-CHO-RAY';
+/** the system the shipped adt mapping gives CX identifiers whose authority is HOSPITAL */
+export const MRN_SYSTEM = `urn:medibus:authority:${HOSPITAL}`;
+
+export interface ChannelOptions {
+  readonly id: string;
+  readonly port: number;
+  readonly emr: string;
+  readonly central: string;
+  readonly partitions?: number;
+  readonly ordering?: 'patient' | 'none';
+  readonly maxAttempts?: number;
+  readonly initialDelay?: string;
+  readonly maxDelay?: string;
+  readonly mapping?: string;
+}
+
+export function adtChannelYaml(o: ChannelOptions): string {
+  const destination = (name: string, url: string): string => `
+  - name: ${name}
+    type: fhir
+    url: ${url}
+    timeout: 10s
+    ordering: ${o.ordering ?? 'patient'}
+    retry: { maxAttempts: ${o.maxAttempts ?? 1000}, initialDelay: ${o.initialDelay ?? '200ms'}, maxDelay: ${o.maxDelay ?? '2s'} }`;
+  return `id: ${o.id}
+source:
+  type: mllp
+  host: 127.0.0.1
+  port: ${o.port}
+  ackTimeout: 5s
+ordering:
+  key: PID-3[1]
+  partitions: ${o.partitions ?? 4}
+transform:
+  mapping: ${o.mapping ?? 'adt'}
+  timezone: Asia/Ho_Chi_Minh
+destinations:${destination('emr', o.emr)}${destination('central', o.central)}
+`;
+}
+
+/** An ADT^A01 (admit) or A08 (update) for patient `mrn`; `version` lands in the patient's telecom. */
+export function adtMessage(o: { controlId: string; mrn: string; visit: string; event?: 'A01' | 'A08'; version?: number }): string {
+  const event = o.event ?? 'A01';
+  const phone = o.version === undefined ? '' : `^PRN^PH^^84^28^${String(o.version).padStart(7, '0')}`;
+  return [
+    `MSH|^~\\&|HIS|${HOSPITAL}|MEDIBUS|${HOSPITAL}|20240305143000+0700||ADT^${event}^ADT_A01|${o.controlId}|P|2.5.1`,
+    `EVN|${event}|20240305143000+0700`,
+    `PID|1||${o.mrn}^^^${HOSPITAL}^MR||Nguyễn^Văn An||19800102|M|||12 Lý Thường Kiệt^^Hồ Chí Minh^^700000^VNM||${phone}`,
+    `PV1|1|I|KHOA-NOI^P101^G1||||D001^Trần^Văn Bình^^^BS^^^${HOSPITAL}|||||||||||${o.visit}^^^${HOSPITAL}^VN`,
+  ].join('\r');
+}
+
+export async function fhirPair(): Promise<{ emr: RunningFhirServer; central: RunningFhirServer; stop(): Promise<void> }> {
+  const emr = await startFhirServer({ port: 0 });
+  const central = await startFhirServer({ port: 0 });
+  return { emr, central, stop: async () => void (await Promise.all([emr.stop(), central.stop()])) };
+}
+
+export function count(server: RunningFhirServer, type: ResourceType): number {
+  return server.repository.counts()[type] ?? 0;
+}
+
+/** the resources of `type` with this identifier (system|value), searched in the server's store */
+export async function byIdentifier<T extends Resource>(server: RunningFhirServer, type: ResourceType, system: string, value: string): Promise<T[]> {
+  const request = parseSearchRequest(`${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
+  return (await server.repository.searchResources(request)) as unknown as T[];
+}
