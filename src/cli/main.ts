@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { summary: 'check channel files; lists every error with file:line:column', load: () => import('./commands/validate.js') },
   send: { summary: 'send the messages of a file over MLLP and print each ACK', load: () => import('./commands/send.js') },
   schema: { summary: 'print the channel JSON Schema', load: () => import('./commands/schema.js') },
+  'fhir-server': { summary: 'run an in-memory FHIR R4 server for development and tests', load: () => import('./commands/fhir-server.js') },
   convert: { summary: 'print the FHIR Bundle of each message in a file (no broker)', load: () => import('./commands/convert.js') },
   replay: { summary: 'move dead letters (or failed transforms) back for another try', load: () => import('./commands/replay.js') },
   test: { summary: "run the channels' tests: blocks (mapping expectations in FHIRPath)", load: () => import('./commands/test.js') },
