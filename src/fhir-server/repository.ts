@@ -30,7 +30,7 @@ import { MemoryRepository, type UpdateResourceOptions } from '@medplum/fhir-rout
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { IdentifierIndex, indexedMatches, searchMatches } from './identifier-index.js';
 import { internalsOf, mapOf, undo, type JournalEntry, type MemoryInternals } from './store-internals.js';
-import { checkResource } from './validate.js';
+import { checkResource } from '../fhir/validate.js';
 
 /** fast: validate.ts; medplum: @medplum/core validateResource (~15× slower); off: store anything */
 export type ValidationMode = 'fast' | 'medplum' | 'off';

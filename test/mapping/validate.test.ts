@@ -15,12 +15,12 @@ describe('FHIR validation', () => {
     expect(error.code).toBe('MEDIBUS_ERR_MAPPING_INVALID_FHIR');
     expect(error.message.split('\n').slice(0, 5)).toEqual([
       'the mapping produced invalid FHIR R4:',
-      '  Observation[0].status: Missing required property (from OBX)',
       '  Observation[0].valueQuantity.value: Invalid JSON type: expected number, but got string (from OBX)',
-      '  Observation[1].status: Missing required property (from OBX[2])',
+      '  Observation[0].status: Missing required property (from OBX)',
       '  Observation[1].valueQuantity.value: Invalid JSON type: expected number, but got string (from OBX[2])',
+      '  Observation[1].status: Missing required property (from OBX[2])',
     ]);
-    expect(error.location).toEqual({ fhirPath: 'Observation[0].status' });
+    expect(error.location).toEqual({ fhirPath: 'Observation[0].valueQuantity.value' });
   });
 
   it('can be turned off per call (a channel that opts out, the benchmark)', async () => {
