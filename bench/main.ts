@@ -6,11 +6,13 @@
 import { runParserBench } from './parser.js';
 import { runMllpBench } from './mllp.js';
 import { runMappingBench } from './mapping.js';
+import { runFhirServerBench } from './fhir-server.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   parser: runParserBench,
   mllp: () => runMllpBench(),
   mapping: runMappingBench,
+  'fhir-server': () => runFhirServerBench(),
 };
 
 async function main(): Promise<void> {
