@@ -55,7 +55,7 @@ export function adtMessage(o: { controlId: string; mrn: string; visit: string; e
     `MSH|^~\\&|HIS|${HOSPITAL}|MEDIBUS|${HOSPITAL}|20240305143000+0700||ADT^${event}^ADT_A01|${o.controlId}|P|2.5.1`,
     `EVN|${event}|20240305143000+0700`,
     `PID|1||${o.mrn}^^^${HOSPITAL}^MR||Nguyễn^Văn An||19800102|M|||12 Lý Thường Kiệt^^Hồ Chí Minh^^700000^VNM||${phone}`,
-    `PV1|1|I|KHOA-NOI^P101^G1||||D001^Trần^Văn Bình^^^BS^^^${HOSPITAL}|||||||||||${o.visit}^^^${HOSPITAL}^VN`,
+    `PV1|1|I|KHOA-NOI^P101^G1||||D001^Trần^Văn Bình^^^BS^^^${HOSPITAL}||||||||||||${o.visit}^^^${HOSPITAL}^VN`,
   ].join('\r');
 }
 
