@@ -62,7 +62,13 @@ export function adtMessage(o: { controlId: string; mrn: string; visit: string; e
 export async function fhirPair(): Promise<{ emr: RunningFhirServer; central: RunningFhirServer; stop(): Promise<void> }> {
   const emr = await startFhirServer({ port: 0 });
   const central = await startFhirServer({ port: 0 });
-  return { emr, central, stop: async () => void (await Promise.all([emr.stop(), central.stop()])) };
+  const pair = {
+    emr,
+    central,
+    // the servers in the pair now, which a test may have replaced (an outage and a restart)
+    stop: async () => void (await Promise.all([pair.emr.stop(), pair.central.stop()])),
+  };
+  return pair;
 }
 
 export function count(server: RunningFhirServer, type: ResourceType): number {
