@@ -96,7 +96,7 @@ describe('a message the EMR refuses', () => {
 
     // The EMR's staff merge the duplicate; the operator replays the dead letter.
     const duplicates = await byIdentifier<Patient>(servers.emr, 'Patient', MRN_SYSTEM, 'POISON');
-    await servers.emr.repository.deleteResource('Patient', duplicates[1]!.id);
+    await servers.emr.repository.deleteResource('Patient', duplicates[1]!.id!);
     const out: string[] = [];
     const code = await replay([id, '--destination', 'emr', '--id', String(letter!.properties.messageId), '--channels', dir, '--amqp-url', url], { out: (l) => out.push(l), err: (l) => out.push(l) });
     expect(code, out.join('\n')).toBe(0);
