@@ -12,7 +12,8 @@ export const MRN_SYSTEM = `urn:medibus:authority:${HOSPITAL}`;
 
 export interface ChannelOptions {
   readonly id: string;
-  readonly port: number;
+  /** a number, or `${MLLP_PORT}` to let each process take its own from the environment */
+  readonly port: number | string;
   readonly emr: string;
   readonly central: string;
   readonly partitions?: number;
@@ -59,9 +60,9 @@ export function adtMessage(o: { controlId: string; mrn: string; visit: string; e
   ].join('\r');
 }
 
-export async function fhirPair(): Promise<{ emr: RunningFhirServer; central: RunningFhirServer; stop(): Promise<void> }> {
-  const emr = await startFhirServer({ port: 0 });
-  const central = await startFhirServer({ port: 0 });
+export async function fhirPair(options: { historyLimit?: number } = {}): Promise<{ emr: RunningFhirServer; central: RunningFhirServer; stop(): Promise<void> }> {
+  const emr = await startFhirServer({ port: 0, ...options });
+  const central = await startFhirServer({ port: 0, ...options });
   const pair = {
     emr,
     central,
