@@ -78,6 +78,14 @@ const TABLES: readonly TableSpec[] = [
   { id: 'v2-0444', csv: 'NameAssemblyOrder', element: 'HumanName extension humanname-assembly-order', unmapped: 'warn' },
   { id: 'v2-0485', csv: 'ExtendedPriorityCodes', element: 'ServiceRequest.priority', unmapped: 'warn' },
   { id: 'v2-0487', csv: 'SpecimenType', element: 'Specimen.type', unmapped: 'keep' },
+  // shipped mappings (docs/mapping-coverage.md): ADT event → Encounter.status, ORC-5, DG1-6
+  { id: 'v2-0003-encounter-status', csv: 'Event[EncounterStatus]', element: 'Encounter.status (by ADT event, MSH-9.2)', unmapped: 'warn' },
+  { id: 'v2-0038', csv: 'OrderStatus', element: 'ServiceRequest.status (ORC-5)', unmapped: 'warn' },
+  { id: 'v2-0052', csv: 'DiagnosisType', element: 'Encounter.diagnosis.use', unmapped: 'keep' },
+  { id: 'v2-0074', csv: 'DiagnosticServiceSectionID', element: 'DiagnosticReport.category (OBR-24)', unmapped: 'keep' },
+  { id: 'v2-0163', csv: 'BodySite', element: 'Immunization.site (RXR-2)', unmapped: 'keep' },
+  { id: 'v2-0272', csv: 'DocumentConfidentialityStatus', element: 'DocumentReference.securityLabel (TXA-18)', unmapped: 'keep' },
+  { id: 'v2-0277', csv: 'AppointmentTypeCodes', element: 'Appointment.appointmentType (SCH-8)', unmapped: 'keep' },
   { id: 'v2-0488', csv: 'SpecimenCollectionMethod', element: 'Specimen.collection.method', unmapped: 'keep' },
   { id: 'v2-0493', csv: 'SpecimenCondition', element: 'Specimen.condition', unmapped: 'keep' },
 ];
@@ -134,12 +142,18 @@ function csvFile(name: string): string {
 
 /**
  * Columns: 0 code, 1 text, 2 v2 code system, 3 condition, 6 FHIR code, 7 (unnamed), 8 display,
- * 9 FHIR system, 11 comments. Some sheets (PatientClass) put the display in column 7.
+ * 9 FHIR system, 11 comments. Some sheets (PatientClass) put the display in column 7; a few
+ * (OrderStatus) have no unnamed column, so display and system sit one column to the left: the
+ * second header row says which, and is read for the display and system columns.
  * Two header rows.
  */
 function readRows(name: string): Row[] {
-  const rows = parseCsv(readFileSync(path.join(IG, 'codesystems', csvFile(name)), 'utf8')).slice(2);
-  return rows
+  const all = parseCsv(readFileSync(path.join(IG, 'codesystems', csvFile(name)), 'utf8'));
+  const header = (all[1] ?? []).map((h) => h.trim());
+  const compact = header[7] === 'Display'; // …,Code,Display,Code System (no unnamed column)
+  const systemAt = compact ? 8 : 9;
+  return all
+    .slice(2)
     .filter((r) => (r[0] ?? '').trim() !== '')
     .map((r) => ({
       code: r[0].trim(), // InterpretationCodes writes "< " and "> "
@@ -147,9 +161,9 @@ function readRows(name: string): Row[] {
       table: (r[2] ?? '').trim(),
       condition: (r[3] ?? '').trim(),
       target: (r[6] ?? '').trim(),
-      display: ((r[8] ?? '').trim() || (r[7] ?? '').trim()),
-      system: (r[9] ?? '').trim(),
-      comment: (r[11] ?? '').trim(),
+      display: compact ? (r[7] ?? '').trim() : ((r[8] ?? '').trim() || (r[7] ?? '').trim()),
+      system: (r[systemAt] ?? '').trim(),
+      comment: (r[compact ? 10 : 11] ?? '').trim(),
     }));
 }
 

@@ -85,6 +85,20 @@ export function compileKey(cx: CompileContext, doc: KeyDoc, at: readonly PathSeg
  * elements, so no datatype conversion is needed), any other rule as a string element.
  */
 function compilePart(cx: CompileContext, doc: RuleDoc, at: readonly PathSegment[], fhirPath: string): ValueFn {
+  const paths = firstOfPaths(doc);
+  if (paths !== undefined) {
+    // `{ first: [OBR-3.1, ORC-3.1 …] }`, every observation's key: read as text, like a path part
+    const readers = paths.map((p, i) => cx.path(p, [...at, 'first', i])).map((p) => (p === undefined ? undefined : compileReader(p)));
+    return (scope, _run, out) => {
+      for (const reader of readers) {
+        const text = reader?.text(scope) ?? '';
+        if (text !== '') {
+          out.push(text);
+          return;
+        }
+      }
+    };
+  }
   if (typeof doc !== 'string') return compileRule(cx, doc, at, { ...TEXT, fhirPath, types: ['string'] });
   const path = cx.path(doc, at);
   if (path === undefined) return () => {};
@@ -93,6 +107,14 @@ function compilePart(cx: CompileContext, doc: RuleDoc, at: readonly PathSegment[
     const text = reader.text(scope);
     if (text !== '') out.push(text);
   };
+}
+
+/** The paths of a `{ first: [path, …] }` with nothing else, or undefined. */
+function firstOfPaths(doc: RuleDoc): readonly string[] | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  const rule = doc as RuleObjectDoc;
+  if (Object.keys(rule).length !== 1 || !Array.isArray(rule.first)) return undefined;
+  return rule.first.every((p) => typeof p === 'string' && !p.includes(':')) ? (rule.first as string[]) : undefined;
 }
 
 /** `system:` — a URI constant (anything with a colon; HL7 paths have none), or a rule. */
@@ -113,6 +135,8 @@ function describeRule(doc: RuleDoc): string {
     const rule = doc as RuleObjectDoc;
     if (rule.from !== undefined) return rule.from;
     if (rule.expr !== undefined) return `expr ${JSON.stringify(rule.expr)}`;
+    // `PID-3[1], else PID-2`: how the message reads the error, not the YAML's JSON
+    if (rule.first !== undefined) return rule.first.map(describeRule).join(', else ');
   }
   return JSON.stringify(doc);
 }

@@ -36,6 +36,9 @@ export function compileMap(cx: CompileContext, name: string, ruleUnmapped: Unmap
       case 'warn':
         run.warn(`code "${code}" is not in table ${name}; kept as sent (${fhirPath})`);
         return value;
+      case 'drop':
+        run.warn(`code "${code}" is not in table ${name}; left out (${fhirPath})`);
+        return undefined;
       case 'reject':
         throw run.error('MEDIBUS_ERR_MAPPING_UNMAPPED_CODE', `code "${code}" is not in table ${name} (${fhirPath})`);
       default:
@@ -54,6 +57,7 @@ export function compileMap(cx: CompileContext, name: string, ruleUnmapped: Unmap
   if (fhirType === 'Coding') {
     return (value, run) => {
       const coding = value as Coding;
+      if (!table.translates(coding.system)) return value; // another system's code: not this table's to judge
       const found = coding.code === undefined ? undefined : table.lookup(coding.code, coding.system);
       return found === undefined ? unmapped(value, coding.code ?? '', run) : codingOf(found);
     };
@@ -62,14 +66,18 @@ export function compileMap(cx: CompileContext, name: string, ruleUnmapped: Unmap
     return (value, run) => {
       const concept = value as CodeableConcept;
       const codings = concept.coding ?? [];
+      let candidate: Coding | undefined;
       for (const coding of codings) {
-        if (coding.code === undefined) continue;
+        if (coding.code === undefined || !table.translates(coding.system)) continue;
+        candidate ??= coding;
         const found = table.lookup(coding.code, coding.system);
         if (found === undefined) continue;
         for (const c of codings) if (c.code === found.code && c.system === found.system) return value;
         return { ...concept, coding: [...codings, codingOf(found)] };
       }
-      return unmapped(value, codings[0]?.code ?? concept.text ?? '', run);
+      // only codes of other systems (a LOINC code through a local lab table): nothing to translate
+      if (candidate === undefined && codings.length > 0) return value;
+      return unmapped(value, candidate?.code ?? concept.text ?? '', run);
     };
   }
   cx.error(at, `map: translates codes into code, string, Coding or CodeableConcept elements; ${fhirPath} is a ${fhirType}`);

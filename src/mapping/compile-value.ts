@@ -76,7 +76,9 @@ function compileObject(cx: CompileContext, doc: RuleObjectDoc, at: readonly Path
   if (doc.forEach !== undefined) {
     const iterate = compileForEach(cx, doc.forEach, [...at, 'forEach']);
     const inner = fn;
-    const many = target.many;
+    // all: narrows or widens the rule, its iterations included (a join part with all: true
+    // takes every OBX's value, not only the first OBX's)
+    const many = narrowed.many;
     if (iterate !== undefined) {
       fn = (scope, run, out) => {
         const scopes = iterate(scope, run);
@@ -162,7 +164,10 @@ function compileRef(cx: CompileContext, name: string, at: readonly PathSegment[]
 
 function compileJoin(cx: CompileContext, doc: RuleObjectDoc, at: readonly PathSegment[], target: ElementTarget): ValueFn {
   const type = target.types[0];
-  if (target.openChoice || !TEXT_TYPES.has(type)) {
+  // into a base64Binary (Attachment.data) the joined text is sent as UTF-8, base64-encoded:
+  // a report sent as TX/FT lines becomes one text/plain attachment (IG OBX[DocumentReference])
+  const base64 = type === 'base64Binary' && !target.openChoice;
+  if (target.openChoice || (!TEXT_TYPES.has(type) && !base64)) {
     cx.error([...at, 'join'], `type mismatch: join: gives text, but ${target.fhirPath} is ${describeTypes(target)}`, { target: 'key' });
     return NOTHING;
   }
@@ -178,7 +183,7 @@ function compileJoin(cx: CompileContext, doc: RuleObjectDoc, at: readonly PathSe
       const s = String(v).trim();
       if (s !== '') joined = joined === '' ? s : joined + separator + s;
     }
-    if (joined !== '') out.push(joined);
+    if (joined !== '') out.push(base64 ? Buffer.from(joined, 'utf8').toString('base64') : joined);
   };
 }
 

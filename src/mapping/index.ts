@@ -15,4 +15,6 @@
 export { loadMapping, loadMappings, type LoadedMapping, type LoadMappingOptions } from './loader.js';
 export { mappingSchema } from './schema.js';
 export { escapeSearchValue, identifierQuery } from './identifiers.js';
+/** For config validation at load: is a channel's `transform.timezone` an IANA zone or a UTC offset? */
+export { isValidTimezone } from './datatypes/timezone.js';
 export type { CompiledMapping, ConvertOptions, ConvertResult, MappingDoc, ResourceMode, UnmappedPolicy } from './types.js';

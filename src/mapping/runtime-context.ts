@@ -5,7 +5,7 @@
  * datatype conversions see.
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import type { Segment } from '../hl7/index.js';
+import type { Repetition, Segment } from '../hl7/index.js';
 import { MedibusError, type ErrorCode, type ErrorLocation } from '../errors.js';
 import type { ConvertContext, EmittedReference } from './datatypes/types.js';
 import { addKeyIdentifier } from './bundle.js';
@@ -64,6 +64,8 @@ export class Run implements ConvertContext {
   field: number | undefined;
   private facilityName: string | undefined;
   private readonly facilitySystems = new Map<string, string>();
+  /** references made by XCN/XON/PL conversions, by v2 type and raw text (see derivedReference) */
+  private readonly derivedReferences = new Map<string, unknown>();
 
   constructor(
     readonly tree: GroupTree,
@@ -140,10 +142,38 @@ export class Run implements ConvertContext {
     return { reference: entry.fullUrl };
   }
 
-  /** Registers a planned resource; two with the same type and key would be one on the server, so that is an error. */
-  register(entry: Entry & { readonly name: string }): void {
+  /**
+   * A Reference a conversion derives (XCN → Practitioner …), converted once per distinct text in
+   * a message: the conversion is a function of the text and the mapping's settings, and its
+   * resource is already in the bundle after the first mention (emit keeps one per key). Each
+   * caller gets its own copy of the Reference, so a `default:` on one element changes no other.
+   */
+  derivedReference(cacheKey: string, convert: (rep: Repetition, ctx: ConvertContext) => unknown, rep: Repetition): unknown {
+    let value = this.derivedReferences.get(cacheKey);
+    if (value === undefined) {
+      value = convert(rep, this) ?? null;
+      this.derivedReferences.set(cacheKey, value);
+    }
+    return value === null ? undefined : { ...(value as Record<string, unknown>) };
+  }
+
+  /**
+   * Registers a planned resource; returns false when it is one already in the bundle.
+   *
+   * Two with the same type and key would be one on the server. For upserts that is an error:
+   * the second would overwrite the first. A `mode: create` rule meeting its key again (the same
+   * insurer in two IN1, the same specimen under two orders) names one resource twice: the
+   * conditional create only adds it when it is new, so there is nothing to overwrite, and the
+   * second occurrence becomes another name for the first entry (its references resolve to it;
+   * it adds no entry, and its own elements are not sent).
+   */
+  register(entry: Entry & { readonly name: string }): boolean {
     // the fullUrl is a hash of type, system and value: equal fullUrls are equal keys
     const other = this.entries.get(entry.fullUrl);
+    if (other !== undefined && other.name === entry.name && other.mode === 'create' && entry.mode === 'create') {
+      this.addInstance(entry);
+      return false;
+    }
     if (other !== undefined) {
       throw this.error(
         'MEDIBUS_ERR_MAPPING_RUNTIME',
@@ -151,6 +181,11 @@ export class Run implements ConvertContext {
       );
     }
     this.entries.set(entry.fullUrl, entry);
+    this.addInstance(entry);
+    return true;
+  }
+
+  private addInstance(entry: Entry & { readonly name: string }): void {
     const list = this.instances.get(entry.name);
     if (list === undefined) this.instances.set(entry.name, [entry]);
     else list.push(entry);

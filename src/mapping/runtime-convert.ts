@@ -158,8 +158,7 @@ function plan(rules: readonly ResourcePlan[], scope: Scope, run: Run, out: Plann
       const entry: Planned = { rule, name: rule.name, scope: s, type: rule.type, system, value: key.value, fullUrl: fullUrlOf(rule.type, system, key.value), mode: rule.mode, resource: {} };
       run.segment = s.pinned ?? s.group.first;
       run.field = undefined;
-      run.register(entry);
-      out.push(entry);
+      if (run.register(entry)) out.push(entry);
       plan(rule.children, s, run, out);
     }
   }

@@ -24,7 +24,7 @@ const ANY_VALUE = ['string', 'number', 'boolean', 'null', 'object', 'array'];
 
 const unmapped = {
   enum: [...UNMAPPED_POLICIES],
-  description: 'A code the table does not hold: keep it as sent (keep), keep it and add a warning to the result (warn), or fail the message with MEDIBUS_ERR_MAPPING_UNMAPPED_CODE naming the segment, field and code (reject).',
+  description: 'A code the table does not hold: keep it as sent (keep), keep it and add a warning to the result (warn), fail the message with MEDIBUS_ERR_MAPPING_UNMAPPED_CODE naming the segment, field and code (reject), or leave the element out with a warning (drop: a status or category whose binding the code cannot satisfy; a first: rule then tries the next).',
 };
 
 function defs(): Record<string, JsonSchema> {
@@ -212,7 +212,8 @@ export function mappingSchema(): JsonSchema {
         description: 'Code tables for map:, inline or from a file; a name here overrides mappings/terminology/<name>.yaml.',
         additionalProperties: { $ref: '#/$defs/table' },
       },
-      unmapped: { ...unmapped, default: 'keep', description: `Default for codes a table does not hold, when neither the rule nor the table says. ${unmapped.description}` },
+      // no default: when absent, each table's own unmapped: applies (docs/mapping-language.md, "Code tables")
+      unmapped: { ...unmapped, description: `For every table of this mapping, unless the rule or its tables: entry says otherwise; when absent, each table's own unmapped: applies. ${unmapped.description}` },
       derivedMode: {
         enum: [...RESOURCE_MODES],
         default: 'create',

@@ -65,7 +65,8 @@ async function declaredTable(name: string, entry: TableDoc, base: string): Promi
     ...(entry.description === undefined ? {} : { description: entry.description }),
     ...(entry.source === undefined ? {} : { source: entry.source }),
     ...(entry.target === undefined ? {} : { target: entry.target }),
-    ...(entry.unmapped === undefined ? {} : { unmapped: entry.unmapped }),
+    // the entry's policy also applies as the tables: entry's (resolveTables); drop exists there only
+    ...(entry.unmapped === undefined || entry.unmapped === 'drop' ? {} : { unmapped: entry.unmapped }),
   };
   return { table: new CodeTable(definition), diagnostics: [] };
 }

@@ -6,8 +6,12 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Hl7Message } from '../hl7/index.js';
 
-export const UNMAPPED_POLICIES = ['keep', 'warn', 'reject'] as const;
-/** What happens to a code a table does not hold. */
+export const UNMAPPED_POLICIES = ['keep', 'warn', 'reject', 'drop'] as const;
+/**
+ * What happens to a code a table does not hold: kept as sent (keep), kept with a warning
+ * (warn), the message refused (reject), or left out with a warning (drop: for an element whose
+ * binding the sent code cannot satisfy, so that `first:` can try the next rule).
+ */
 export type UnmappedPolicy = (typeof UNMAPPED_POLICIES)[number];
 
 export const RESOURCE_MODES = ['upsert', 'create'] as const;

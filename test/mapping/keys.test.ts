@@ -66,11 +66,12 @@ describe('keys and conditional requests', () => {
   });
 
   it('an empty key fails the message, naming the key and the field', async () => {
-    const error = (await (await mapping('mappings/adt.yaml')).convert(message('adt-a01-no-visit')).catch((e: unknown) => e)) as MedibusError;
+    // (the shipped adt.yaml makes no Encounter without a visit number or admit time: a PID without identifiers)
+    const error = (await (await mapping('mappings/adt.yaml')).convert(message('../hl7/edge/adt-a01-no-mrn')).catch((e: unknown) => e)) as MedibusError;
     expect(error).toBeInstanceOf(MedibusError);
     expect(error.code).toBe('MEDIBUS_ERR_MAPPING_RUNTIME');
-    expect(error.message).toBe('PV1-19: the key of Encounter "encounter" (PV1-19) is empty; a resource needs its business key to be matched on the server');
-    expect(error.location).toEqual({ segment: 'PV1', segmentIndex: 1, field: 19 });
+    expect(error.message).toBe('PID-3: the key of Patient "patient" (PID-3[1], else PID-2, else PID-4[1]) is empty; a resource needs its business key to be matched on the server');
+    expect(error.location).toEqual({ segment: 'PID', segmentIndex: 1, field: 3 });
   });
 
   it('two resources with one key fail the message instead of overwriting each other', async () => {
@@ -85,7 +86,9 @@ describe('keys and conditional requests', () => {
     expect(adt.accepts('ADT^A08')).toBe(true);
     expect(adt.accepts('ADT^A08^ADT_A01')).toBe(true);
     expect(adt.accepts('ORU^R01')).toBe(false);
-    await expect(adt.convert(message('oru-r01-groups'))).rejects.toThrow('mapping adt does not accept ORU^R01 messages (messageTypes: ADT^A01, ADT^A04, ADT^A08)');
+    await expect(adt.convert(message('oru-r01-groups'))).rejects.toThrow(
+      'mapping adt does not accept ORU^R01 messages (messageTypes: ADT^A01, ADT^A02, ADT^A03, ADT^A04, ADT^A05, ADT^A08, ADT^A11, ADT^A13, ADT^A28, ADT^A31, ADT^A40)',
+    );
   });
 });
 

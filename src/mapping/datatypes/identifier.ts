@@ -62,9 +62,18 @@ export function checkDigitExtensions(digit: string, scheme: string): Extension[]
   return out;
 }
 
+/**
+ * An identifier's value as sent, without the padding some senders add; '' when blank. A value
+ * of spaces (PV1-50 `" "`) is no identifier: FHIR strings need non-whitespace content, and a
+ * blank could never be searched on.
+ */
+function idValue(text: string): string {
+  return text.trim();
+}
+
 /** CX → Identifier. CX.1 is required (v2.5.1): without it there is no identifier. */
 export const identifierFromCx: Converter = (rep, ctx) => {
-  const value = rep.component(1);
+  const value = idValue(rep.component(1));
   if (value === '') return undefined;
   const id: Identifier = {};
   const ext = checkDigitExtensions(rep.component(2), rep.component(3));
@@ -82,7 +91,7 @@ export const identifierFromCx: Converter = (rep, ctx) => {
 
 /** EI → Identifier: EI.1 value; EI.2–4 (an HD spread over components) → system. */
 export const identifierFromEi: Converter = (rep, ctx) => {
-  const value = rep.component(1);
+  const value = idValue(rep.component(1));
   if (value === '') return undefined;
   const id: Identifier = {};
   applyAuthority(id, rep.component(2), rep.component(3), rep.component(4), ctx);
@@ -92,13 +101,13 @@ export const identifierFromEi: Converter = (rep, ctx) => {
 
 /** HD → Identifier (IG HD[Identifier]): the namespace, else the universal id, as the value. */
 export const identifierFromHd: Converter = (rep) => {
-  const value = rep.component(1) || rep.component(2);
+  const value = idValue(rep.component(1)) || idValue(rep.component(2));
   return value === '' ? undefined : ({ value } satisfies Identifier);
 };
 
 /** ST → Identifier (IG ST[Identifier]): the text as the value. */
 export const identifierFromSt: Converter = (rep) => {
-  const value = rep.component(1);
+  const value = idValue(rep.component(1));
   return value === '' ? undefined : ({ value } satisfies Identifier);
 };
 

@@ -67,10 +67,16 @@ export class CodeTable {
    * system than the table's `source` is not this table's code: undefined.
    */
   lookup(code: string, sourceSystem?: string): CodeTarget | undefined {
-    if (sourceSystem !== undefined && sourceSystem !== '' && this.source !== undefined && sourceSystem !== this.source && systemUri(sourceSystem) !== this.source) {
-      return undefined;
-    }
-    return this.codes.get(code);
+    return this.translates(sourceSystem) ? this.codes.get(code) : undefined;
+  }
+
+  /**
+   * Whether codes of this system are the table's business: any system when the table names no
+   * `source`, else its source (by name or URI) or no system at all. A LOINC coding is not a
+   * local lab table's concern, so it is neither translated nor "unmapped".
+   */
+  translates(sourceSystem?: string): boolean {
+    return sourceSystem === undefined || sourceSystem === '' || this.source === undefined || sourceSystem === this.source || systemUri(sourceSystem) === this.source;
   }
 
   get size(): number {
