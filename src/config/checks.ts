@@ -1,6 +1,7 @@
 import { isScalar } from 'yaml';
 import { isMedibusError, type ErrorCode } from '../errors.js';
 import { compilePath } from '../hl7/index.js';
+import { isValidTimezone } from '../mapping/datatypes/timezone.js';
 import type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
 import { displayPath, formatPath } from './diagnostics.js';
 import type { ChannelConfig } from './types.js';
@@ -53,6 +54,11 @@ export function checkChannel(channel: CheckedChannel): Diagnostic[] {
       report(['destinations', index, 'retry', 'initialDelay'], 'error', 'MEDIBUS_ERR_CONFIG_SCHEMA', `initialDelay ${formatDuration(initialDelay)} is longer than maxDelay ${formatDuration(maxDelay)}`);
     }
   });
+
+  const timezone = config.transform?.timezone;
+  if (timezone !== undefined && !isValidTimezone(timezone)) {
+    report(['transform', 'timezone'], 'error', 'MEDIBUS_ERR_CONFIG_SCHEMA', `unknown time zone "${timezone}"; expected an IANA zone such as Asia/Ho_Chi_Minh, or an offset such as +07:00`);
+  }
 
   config.tests.forEach((test, i) => {
     test.expect.forEach((expectation, j) => {

@@ -25,11 +25,11 @@ describe('medibus validate', () => {
 
   it('prints every error of every file and "N errors in M files", exit 1', async () => {
     const { code, output } = await validateOutput([fixture('invalid')]);
-    expect(output).toHaveLength(35);
+    expect(output).toHaveLength(36);
     expect(output[0]).toBe(
       'fixtures/channels/invalid/bad-duration.yaml:5:16 error MEDIBUS_ERR_CONFIG_SCHEMA source.idleTimeout: expected a duration (integer milliseconds, or a number with ms, s, m or h: 500ms, 30s, 5m, 1h), got string "5 minutes"',
     );
-    expect(output.at(-1)).toBe('34 errors in 24 files');
+    expect(output.at(-1)).toBe('35 errors in 25 files');
     expect(code).toBe(1);
   });
 

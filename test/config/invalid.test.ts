@@ -10,6 +10,9 @@ const TOP_LEVEL_KEYS = 'expected one of: id, description, enabled, source, order
 /** Each fixture has one problem (several-problems.yaml has many); the exact text is the contract. */
 const cases: Record<string, string[]> = {
   'yaml-syntax.yaml': [`${at('yaml-syntax.yaml')}:5:1 error MEDIBUS_ERR_CONFIG_YAML All mapping items must start at the same column`],
+  'bad-timezone.yaml': [
+    `${at('bad-timezone.yaml')}:7:13 error MEDIBUS_ERR_CONFIG_SCHEMA transform.timezone: unknown time zone "Asia/Saigonn"; expected an IANA zone such as Asia/Ho_Chi_Minh, or an offset such as +07:00`,
+  ],
   'empty.yaml': [`${at('empty.yaml')}:1:1 error MEDIBUS_ERR_CONFIG_SCHEMA expected mapping, got an empty document`],
   'two-documents.yaml': [
     `${at('two-documents.yaml')}:5:1 error MEDIBUS_ERR_CONFIG_YAML the file holds more than one YAML document (---); put each in a file of its own`,

@@ -114,7 +114,7 @@ async function runTest(channel: LoadedChannel, test: ChannelTest, mappingFor: (i
         notes.push(`filtered: ${filtered}`);
         continue;
       }
-      bundles.push((await mapping.convert(msg)).bundle);
+      bundles.push((await mapping.convert(msg, { validate: transform.validate, ...(transform.timezone ? { timezone: transform.timezone } : {}) })).bundle);
     }
   } catch (error) {
     const reason = isMedibusError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
