@@ -39,6 +39,7 @@ export class Engine {
   readonly #publishBroker: Broker;
   readonly #consumeBroker: Broker;
   #publisher: Publisher | undefined;
+  #intakePublisher: Publisher | undefined;
   #channels: ChannelRuntime[] = [];
   #stopping: Promise<void> | undefined;
 
@@ -62,7 +63,10 @@ export class Engine {
     // publisher's confirm channel opens and intake can publish.
     const topologies = enabled.map((c) => topologyFor(c.config, queueType));
     for (const topology of topologies) declareOnConnect(this.#publishBroker, topology);
-    this.#publisher = new Publisher(this.#publishBroker, { name: 'engine', logger: this.#log });
+    // Intake has a confirm channel of its own: a sender waiting for its ACK must not queue
+    // behind the transform's larger route publishes on a shared channel.
+    this.#intakePublisher = new Publisher(this.#publishBroker, { name: 'intake', logger: this.#log });
+    this.#publisher = new Publisher(this.#publishBroker, { name: 'pipeline', logger: this.#log });
     this.#channels = enabled.map((channel, i) =>
       ChannelRuntime.create({
         channel,
@@ -70,6 +74,7 @@ export class Engine {
         publishBroker: this.#publishBroker,
         consumeBroker: this.#consumeBroker,
         publisher: this.#publisher!,
+        intakePublisher: this.#intakePublisher!,
         status: this.status,
         log: this.#log,
         queueType,
@@ -115,7 +120,7 @@ export class Engine {
     // Sources first: nothing new arrives while the rest drains.
     await Promise.allSettled(this.#channels.map((c) => c.stopSources()));
     await Promise.allSettled(this.#channels.map((c) => c.stopWorkers()));
-    await this.#publisher?.close();
+    await Promise.all([this.#intakePublisher?.close(), this.#publisher?.close()]);
     await Promise.allSettled([this.#publishBroker.close(), this.#consumeBroker.close()]);
     this.#log.info({ event: 'stopped', counters: this.status.counters() }, 'medibus stopped');
   }

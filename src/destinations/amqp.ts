@@ -106,10 +106,10 @@ class AmqpDestination implements Destination {
   #content(message: OutboundMessage): { content: Buffer; contentType: string; extra: Record<string, string> } {
     switch (this.#config.payload) {
       case 'bundle':
-        if (message.bundle === undefined) {
+        if (message.bundleJson === undefined) {
           throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'the message has no FHIR Bundle: payload: bundle needs a channel with transform.mapping (or set payload: hl7)');
         }
-        return { content: Buffer.from(JSON.stringify(message.bundle), 'utf8'), contentType: 'application/fhir+json', extra: {} };
+        return { content: message.bundleJson, contentType: 'application/fhir+json', extra: {} };
       case 'hl7':
         // the bytes in the charset MSH-18 declares, as the sender wrote them
         return { content: encodeText(message.hl7, message.charset), contentType: 'application/hl7-v2', extra: { 'medibus-charset': message.charset } };

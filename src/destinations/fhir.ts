@@ -80,13 +80,13 @@ class FhirDestination implements Destination {
   }
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
-    const bundle = requireTransaction(message.bundle);
+    const body = requireTransaction(message);
     const started = Date.now();
     const response = await sendAuthorized(this.#transport, this.#auth, {
       url: this.#url,
       // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
       headers: { ...this.#headers, 'x-request-id': message.messageId },
-      body: Buffer.from(JSON.stringify(bundle), 'utf8'),
+      body,
       timeoutMs: this.#config.timeout,
       signal,
     });
@@ -95,7 +95,7 @@ class FhirDestination implements Destination {
       this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'FHIR server refused the transaction');
       throw responseError(this.#who, response);
     }
-    const checked = checkEntries(this.#who, response.body, bundle.entry?.length ?? 0);
+    const checked = checkEntries(this.#who, response.body, message.entries);
     if (checked.warning !== undefined) this.#log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
     if (checked.error !== undefined) throw checked.error;
     this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'FHIR transaction accepted');
@@ -112,17 +112,17 @@ class FhirDestination implements Destination {
  * Only `transaction` (all or nothing) and `batch` Bundles can be POSTed to the base; any
  * other Bundle would be stored as a document, which is not what a mapping meant.
  */
-function requireTransaction(bundle: Bundle | undefined): Bundle {
-  if (bundle === undefined) {
+function requireTransaction(message: OutboundMessage): Buffer {
+  if (message.bundleJson === undefined) {
     throw new DeliveryError(
       'MEDIBUS_ERR_DELIVERY_REJECTED',
       'the message has no FHIR Bundle: a fhir destination needs a channel with transform.mapping (use an mllp, amqp or file destination to forward HL7 v2 as is)',
     );
   }
-  if (bundle.type !== 'transaction' && bundle.type !== 'batch') {
-    throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', `the mapping produced a Bundle of type "${bundle.type ?? '(none)'}"; a FHIR server takes only transaction or batch Bundles at its base URL`);
+  if (message.bundleType !== 'transaction' && message.bundleType !== 'batch') {
+    throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', `the mapping produced a Bundle of type "${message.bundleType ?? '(none)'}"; a FHIR server takes only transaction or batch Bundles at its base URL`);
   }
-  return bundle;
+  return message.bundleJson;
 }
 
 /*

@@ -32,8 +32,16 @@ export interface OutboundMessage {
   readonly controlId: string;
   /** e.g. `ADT^A01` */
   readonly messageType: string;
-  /** the FHIR transaction Bundle, when the channel has a transform */
+  /** the FHIR transaction Bundle, when the channel has a transform (parsed on first use) */
   readonly bundle: Bundle | undefined;
+  /**
+   * The same Bundle as the JSON bytes the transform wrote: a destination that sends JSON
+   * sends these, instead of serialising `bundle` again.
+   */
+  readonly bundleJson: Buffer | undefined;
+  /** `Bundle.type` and the number of entries, known without parsing the Bundle */
+  readonly bundleType: string | undefined;
+  readonly entries: number;
   /** the original HL7 v2 message, decoded (segments separated by CR) */
   readonly hl7: string;
   /** the charset the sender used (MSH-18 or the channel's), to re-encode when forwarding v2 */

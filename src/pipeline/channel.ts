@@ -24,7 +24,10 @@ export interface ChannelRuntimeOptions {
   readonly consumeBroker: Broker;
   /** declared by the engine (a hook on the publish connection) before the publisher opens */
   readonly topology: ChannelTopology;
+  /** for the transform's route publishes, retries and dead letters */
   readonly publisher: Publisher;
+  /** for intake alone (the publish a sender's ACK waits for) */
+  readonly intakePublisher: Publisher;
   readonly status: StatusBus;
   readonly log: Logger;
   readonly queueType: QueueType;
@@ -158,7 +161,7 @@ export class ChannelRuntime {
     const intake = createHl7Intake({
         channelId: config.id,
         topology,
-        publisher: options.publisher,
+        publisher: options.intakePublisher,
         status: options.status,
         log,
         ...(debugLog ? { debugLog } : {}),

@@ -12,6 +12,7 @@
  * Every retry and dead-letter publish is confirmed before the original is acked: a message
  * exists once or twice at any instant, never zero times.
  */
+import type { Bundle } from '@medplum/fhirtypes';
 import type { ConsumeMessage } from 'amqplib';
 import type { Broker } from '../broker/connection.js';
 import { Consumer, type Delivery, type Disposition } from '../broker/consumer.js';
@@ -24,7 +25,7 @@ import { isMedibusError, MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { Worker } from './channel.js';
-import { decodeEnvelope, header } from './envelope.js';
+import { decodeEnvelope, header, type DecodedEnvelope } from './envelope.js';
 
 export interface DeliveryWorkerOptions {
   readonly channelId: string;
@@ -75,13 +76,13 @@ export class DeliveryWorker implements Worker {
   }
 
   async #handle({ message, signal }: Delivery): Promise<Disposition> {
-    const outbound = toOutbound(message, this.#o.channelId);
+    const outbound = toOutbound(message, this.#o.channelId, attemptsOf(message) + 1);
     const ids = { messageId: outbound.messageId, controlId: outbound.controlId, messageType: outbound.messageType };
     const settings: RetrySettings = this.#o.config.retry;
     let attempt = attemptsOf(message) + 1;
     for (;;) {
       try {
-        await this.#o.destination.deliver({ ...outbound, attempt }, signal);
+        await this.#o.destination.deliver(outbound.attempt === attempt ? outbound : outbound.withAttempt(attempt), signal);
         this.#emit('sent', ids, attempt);
         this.#log.info({ event: 'sent', ...ids, attempt }, 'delivered');
         return 'ack';
@@ -121,21 +122,58 @@ export class DeliveryWorker implements Worker {
   }
 }
 
-/** The connector's view of a routed message. */
-export function toOutbound(message: ConsumeMessage, channelId: string): OutboundMessage {
-  const envelope = decodeEnvelope(message.content);
+/** The connector's view of a routed message; the envelope is decoded once for all attempts. */
+export class Outbound implements OutboundMessage {
+  constructor(
+    readonly messageId: string,
+    readonly channel: string,
+    readonly controlId: string,
+    readonly messageType: string,
+    readonly receivedAt: Date,
+    readonly attempt: number,
+    private readonly envelope: DecodedEnvelope,
+  ) {}
+
+  get bundle(): Bundle | undefined {
+    return this.envelope.bundle;
+  }
+
+  get bundleJson(): Buffer | undefined {
+    return this.envelope.bundleJson;
+  }
+
+  get bundleType(): string | undefined {
+    return this.envelope.bundleType;
+  }
+
+  get entries(): number {
+    return this.envelope.entries;
+  }
+
+  get hl7(): string {
+    return this.envelope.hl7;
+  }
+
+  get charset(): string {
+    return this.envelope.charset;
+  }
+
+  withAttempt(attempt: number): Outbound {
+    return new Outbound(this.messageId, this.channel, this.controlId, this.messageType, this.receivedAt, attempt, this.envelope);
+  }
+}
+
+export function toOutbound(message: ConsumeMessage, channelId: string, attempt = 1): Outbound {
   const receivedAt = header(message, 'medibus-received-at');
-  return {
-    messageId: typeof message.properties.messageId === 'string' ? message.properties.messageId : '',
-    channel: channelId,
-    controlId: header(message, 'medibus-control-id'),
-    messageType: header(message, 'medibus-type'),
-    bundle: envelope.bundle,
-    hl7: envelope.hl7,
-    charset: envelope.charset,
-    attempt: 1,
-    receivedAt: receivedAt === '' ? new Date() : new Date(receivedAt),
-  };
+  return new Outbound(
+    typeof message.properties.messageId === 'string' ? message.properties.messageId : '',
+    channelId,
+    header(message, 'medibus-control-id'),
+    header(message, 'medibus-type'),
+    receivedAt === '' ? new Date() : new Date(receivedAt),
+    attempt,
+    decodeEnvelope(message.content),
+  );
 }
 
 function codeOf(error: unknown): string {

@@ -111,7 +111,7 @@ export class TransformWorker implements Worker {
       return this.#fail(message, ids, error);
     }
     if (this.#o.topology.destinations.length > 0) {
-      const content = encodeEnvelope({ v: 1, hl7: text, charset: msg.charset, ...(bundle ? { bundle } : {}) });
+      const content = encodeEnvelope({ hl7: text, charset: msg.charset, ...(bundle ? { bundle } : {}) });
       const props = { ...copyProps(message), contentType: ENVELOPE_CONTENT_TYPE, headers: cleanHeaders(message) };
       // Throws when the broker cannot confirm: the consumer requeues and we try again.
       await this.#o.publisher.publish(this.#o.topology.route, '', content, props, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });

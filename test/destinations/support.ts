@@ -33,18 +33,25 @@ export function jsonFixture<T = unknown>(name: string): T {
 /** The Vietnamese ADT^A01 (windows-1258 bytes on disk) and its transaction Bundle. */
 export const CP1258_BYTES = readFileSync(fixturePath('hl7', 'vi-adt-a01-cp1258.hl7'));
 
-export function outbound(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
+/** A message as the delivery worker hands it over; the Bundle's bytes follow `bundle`. */
+export function outbound(overrides: Partial<Omit<OutboundMessage, 'bundleJson' | 'bundleType' | 'entries'>> = {}): OutboundMessage {
+  const base = {
     messageId: '01890a5d-ac96-774b-bcce-b302099a8057',
     channel: 'adt-from-his',
     controlId: 'VN-ADT-000731',
     messageType: 'ADT^A01',
-    bundle: jsonFixture<Bundle>('transaction-adt-a01.json'),
+    bundle: jsonFixture<Bundle>('transaction-adt-a01.json') as Bundle | undefined,
     hl7: decodeText(CP1258_BYTES, 'windows-1258'),
     charset: 'windows-1258',
     attempt: 1,
     receivedAt: new Date('2024-03-05T03:15:00.000Z'),
     ...overrides,
+  };
+  return {
+    ...base,
+    bundleJson: base.bundle === undefined ? undefined : Buffer.from(JSON.stringify(base.bundle), 'utf8'),
+    bundleType: base.bundle?.type,
+    entries: base.bundle?.entry?.length ?? 0,
   };
 }
 
