@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/send.js';
@@ -118,5 +121,17 @@ describe('medibus send', () => {
     expect((await send(['--port', '2575'])).err).toContain('FILE is missing');
     expect((await send(['/nonexistent.hl7', '--port', '2575'])).err).toContain('cannot read /nonexistent.hl7: ENOENT');
     expect((await send(['--help'])).code).toBe(0);
+  });
+
+  it('does not wait for an ACK a message asked not to get (enhanced mode, MSH-15 NE)', async () => {
+    const received: string[] = [];
+    // A receiver in enhanced mode answers nothing to MSH-15 NE, as medibus itself does.
+    const port = await listen({ onFrame: async (payload) => void received.push(payload.toString('utf8')), onOversize: () => undefined });
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'medibus-send-')), 'ne.hl7');
+    await writeFile(file, 'MSH|^~\\&|LIS|LAB|EMR|HOSP|20240101||ORU^R01|NE-1|P|2.5.1|||NE|AL\rPID|1||M1\r');
+    const result = await send([file, '--port', String(port), '--timeout', '10s']);
+    expect(result.out).toBe('#1 ORU^R01 ctrl=NE-1 → sent (MSH-15 NE: no ACK expected, none came)\n');
+    expect(result.code).toBe(0);
+    expect(received).toHaveLength(1);
   });
 });

@@ -57,9 +57,17 @@ export async function run(argv: string[], deps: SendDeps = {}): Promise<number> 
       const { messageType, triggerEvent, controlId } = message.header;
       const label = `#${i + 1} ${[messageType, triggerEvent].filter((s) => s !== '').join('^') || '?'} ctrl=${controlId || '?'}`;
       let reply: Buffer;
+      // Enhanced mode (HL7 v2.5.1 §2.9.3, table 0155): MSH-15 NE asks for no accept ACK, ER
+      // for one only on error. Silence is then the answer: wait briefly, not the full timeout.
+      const acceptAck = message.header.acceptAckType;
+      const silenceIsSuccess = acceptAck === 'NE' || acceptAck === 'ER';
       try {
-        reply = await client.send(encodeText(message.toString(), message.charset), { timeoutMs: args.timeoutMs });
+        reply = await client.send(encodeText(message.toString(), message.charset), { timeoutMs: silenceIsSuccess ? Math.min(args.timeoutMs, SILENCE_MS) : args.timeoutMs });
       } catch (error) {
+        if (silenceIsSuccess && isMedibusError(error) && error.code === 'MEDIBUS_ERR_MLLP_TIMEOUT') {
+          out(`${label} → sent (MSH-15 ${acceptAck}: no ACK expected, none came)\n`);
+          continue;
+        }
         out(`${label} → no ACK: ${describe(error)}\n`);
         const left = messages.length - i - 1;
         if (left > 0) err(`medibus send: stopped; ${left} message(s) not sent\n`);
@@ -87,6 +95,9 @@ export async function run(argv: string[], deps: SendDeps = {}): Promise<number> 
   }
   return allAccepted ? 0 : 1;
 }
+
+/** how long to listen for a negative ACK to a message that asked for none on success */
+const SILENCE_MS = 2000;
 
 function readArgs(argv: string[]): SendArgs | string {
   let parsed;
