@@ -10,8 +10,13 @@
  * reject would discard the message. Dead-lettering is an explicit, confirmed publish
  * (retry.ts) followed by 'ack'. A handler that throws counts as 'requeue'.
  *
- * Order: each queue is processed one message at a time, in delivery order; queues run in
- * parallel, each on its own AMQP channel with its own `prefetch`. Requeueing must not
+ * Order: each queue is processed in delivery order; queues run in parallel, each on its own
+ * AMQP channel with its own `prefetch`. By default one message at a time per queue. With
+ * `keyOf` and `concurrency`, up to `concurrency` messages of one queue run at once, but never
+ * two of the same key (the patient): a key's messages run one after the other, in order,
+ * and a message held for its key (retrying) holds only that key's later messages — other
+ * patients in the partition flow past it. Acks are individual, so they may go out of order;
+ * a redelivery (requeue, crash) returns every unacked message in queue order. Requeueing must not
  * reorder, and on quorum queues basic.nack/reject/recover with requeue put the message at
  * the *back* of the queue (measured on 3.10.8, test/broker/consumer.test.ts), while
  * messages returned because their channel closed go back to the *head*, in order. So
@@ -52,6 +57,13 @@ export interface ConsumerOptions {
   readonly logger?: Logger;
   /** pause before a requeued message is delivered again, so a failure does not spin; default 1000 */
   readonly requeueDelayMs?: number;
+  /**
+   * The ordering key of a message (e.g. the hashed patient key). Messages with the same key
+   * are handled one at a time, in order; without keyOf every message shares one key.
+   */
+  readonly keyOf?: (message: ConsumeMessage) => string;
+  /** handlers running at once per queue (messages of different keys); default 1 */
+  readonly concurrency?: number;
 }
 
 type ChannelSource = Pick<ChannelModel, 'createChannel'>;
@@ -59,7 +71,11 @@ type ChannelSource = Pick<ChannelModel, 'createChannel'>;
 /** One subscription of one queue: lives as long as its AMQP channel. */
 interface Session {
   readonly channel: Channel;
+  /** delivered, not yet started, in delivery order */
   readonly buffer: ConsumeMessage[];
+  /** keys with a handler running → their later messages, in order */
+  readonly busy: Map<string, ConsumeMessage[]>;
+  readonly running: Set<Promise<void>>;
   readonly abort: AbortController;
   consumerTag: string | undefined;
   requeued: boolean;
@@ -70,7 +86,6 @@ interface Lane {
   readonly queue: string;
   session: Session | undefined;
   opening: Promise<void> | undefined;
-  running: Promise<void> | undefined;
   timer: NodeJS.Timeout | undefined;
   failures: number;
 }
@@ -89,7 +104,7 @@ export class Consumer {
     this.#broker = broker;
     this.#options = options;
     this.#log = (options.logger ?? silentLogger).child({ component: 'consumer', consumer: options.name ?? 'consumer' });
-    this.#lanes = options.queues.map((queue) => ({ queue, session: undefined, opening: undefined, running: undefined, timer: undefined, failures: 0 }));
+    this.#lanes = options.queues.map((queue) => ({ queue, session: undefined, opening: undefined, timer: undefined, failures: 0 }));
   }
 
   /** Subscribes now if connected, and again after every reconnect. */
@@ -116,7 +131,7 @@ export class Consumer {
     await Promise.all(this.#lanes.map((lane) => lane.opening?.catch(() => undefined)));
     const sessions = this.#lanes.flatMap((lane) => (lane.session && !lane.session.closed ? [lane.session] : []));
     await Promise.all(sessions.map((s) => (s.consumerTag ? s.channel.cancel(s.consumerTag).catch(() => undefined) : undefined)));
-    const running = this.#lanes.flatMap((lane) => (lane.running ? [lane.running] : []));
+    const running = sessions.flatMap((s) => [...s.running]);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 10_000);
@@ -145,7 +160,7 @@ export class Consumer {
 
   async #openSession(lane: Lane, source: ChannelSource): Promise<void> {
     const channel = await source.createChannel();
-    const session: Session = { channel, buffer: [], abort: new AbortController(), consumerTag: undefined, requeued: false, closed: false };
+    const session: Session = { channel, buffer: [], busy: new Map(), running: new Set(), abort: new AbortController(), consumerTag: undefined, requeued: false, closed: false };
     channel.on('error', (err: Error) => this.#log.warn({ queue: lane.queue, err: errorSummary(err) }, 'consumer channel error'));
     channel.on('close', () => this.#onClose(lane, session));
     lane.session = session;
@@ -169,29 +184,63 @@ export class Consumer {
     }
     session.buffer.push(msg);
     // While stopping, prefetched messages just wait for the channel close that returns them.
-    if (this.#stopping || lane.running) return;
-    lane.running = this.#drain(lane, session).finally(() => {
-      lane.running = undefined;
-    });
+    if (!this.#stopping) this.#pump(lane, session);
   }
 
-  async #drain(lane: Lane, session: Session): Promise<void> {
+  /**
+   * Starts what may start: buffered messages in order, each unless its key is busy (then it
+   * waits behind its key) or `concurrency` handlers already run (then it and everything
+   * after it wait, so the buffer keeps delivery order).
+   */
+  #pump(lane: Lane, session: Session): void {
+    const max = this.#options.concurrency ?? 1;
     while (session.buffer.length > 0 && !session.closed && !this.#stopping) {
-      const msg = session.buffer.shift() as ConsumeMessage;
-      const disposition = await this.#handle(lane, session, msg);
-      if (session.closed) return; // cannot ack on a closed channel; RabbitMQ redelivers
-      if (disposition === 'requeue') {
-        // Unacked on a closing channel = back to the head, before the prefetched ones.
-        session.requeued = true;
-        await session.channel.close().catch(() => undefined);
-        return;
+      const msg = session.buffer[0]!;
+      const key = this.#options.keyOf?.(msg) ?? '';
+      const waiting = session.busy.get(key);
+      if (waiting !== undefined) {
+        session.buffer.shift();
+        waiting.push(msg);
+        continue;
       }
-      try {
-        session.channel.ack(msg);
-      } catch (err) {
-        this.#log.debug({ err: errorSummary(err) }, 'could not ack; the message will be redelivered');
-      }
+      if (session.running.size >= max) return;
+      session.buffer.shift();
+      session.busy.set(key, []);
+      this.#run(lane, session, key, msg);
     }
+  }
+
+  /** Handles `msg`, then the messages that waited behind its key, one after the other. */
+  #run(lane: Lane, session: Session, key: string, first: ConsumeMessage): void {
+    const task = (async () => {
+      let msg: ConsumeMessage | undefined = first;
+      while (msg !== undefined && !session.closed && !this.#stopping) {
+        const disposition = await this.#handle(lane, session, msg);
+        if (session.closed) return; // cannot ack on a closed channel; RabbitMQ redelivers
+        if (disposition === 'requeue') {
+          // Unacked on a closing channel = back to the head, in queue order, with every
+          // message not yet acked (the ones behind it, and other keys' in flight).
+          session.requeued = true;
+          await session.channel.close().catch(() => undefined);
+          return;
+        }
+        try {
+          session.channel.ack(msg);
+        } catch (err) {
+          this.#log.debug({ err: errorSummary(err) }, 'could not ack; the message will be redelivered');
+        }
+        msg = session.busy.get(key)?.shift();
+      }
+    })().finally(() => {
+      session.running.delete(task);
+      // Nothing can be left behind the key here (the loop drained it in the same microtask
+      // run); should that ever change, the messages go back to the buffer, not astray.
+      const left = session.busy.get(key) ?? [];
+      session.busy.delete(key);
+      if (left.length > 0 && !session.closed) session.buffer.unshift(...left);
+      this.#pump(lane, session);
+    });
+    session.running.add(task);
   }
 
   async #handle(lane: Lane, session: Session, message: ConsumeMessage): Promise<Disposition> {
@@ -207,6 +256,7 @@ export class Consumer {
     session.closed = true;
     session.abort.abort();
     session.buffer.length = 0;
+    session.busy.clear();
     if (lane.session === session) lane.session = undefined;
     if (this.#stopping) return;
     if (session.requeued) {

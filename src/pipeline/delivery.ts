@@ -25,7 +25,7 @@ import { isMedibusError, MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { Worker } from './channel.js';
-import { decodeEnvelope, header, type DecodedEnvelope } from './envelope.js';
+import { decodeEnvelope, header, orderingKey, type DecodedEnvelope } from './envelope.js';
 
 export interface DeliveryWorkerOptions {
   readonly channelId: string;
@@ -38,6 +38,8 @@ export interface DeliveryWorkerOptions {
   readonly log: Logger;
   /** unacked messages per partition queue */
   readonly prefetch?: number;
+  /** messages of different patients handled at once per partition (default 8) */
+  readonly concurrency?: number;
   /** confirm timeout for retry and dead-letter publishes (ms) */
   readonly publishTimeoutMs?: number;
 }
@@ -63,6 +65,9 @@ export class DeliveryWorker implements Worker {
       prefetch: options.prefetch ?? 16,
       logger: options.log,
       handler: (delivery) => this.#handle(delivery),
+      // One patient's messages one at a time, in order; other patients' beside them.
+      keyOf: orderingKey,
+      concurrency: options.concurrency ?? 8,
     });
   }
 

@@ -102,3 +102,12 @@ export function header(msg: Pick<ConsumeMessage, 'properties'>, name: string): s
   if (typeof value === 'number') return String(value);
   return '';
 }
+
+/**
+ * The key the consumers serialise on: the hashed patient key the intake computed, or, for a
+ * message without a patient, its own id (nothing to keep it in order with).
+ */
+export function orderingKey(msg: Pick<ConsumeMessage, 'properties'>): string {
+  const key = header(msg, 'medibus-key');
+  return key !== '' ? key : `id:${String(msg.properties.messageId ?? '')}`;
+}

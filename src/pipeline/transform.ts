@@ -18,7 +18,7 @@ import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { Worker } from './channel.js';
 import { RecentMessages } from './dedupe.js';
-import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header } from './envelope.js';
+import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header, orderingKey } from './envelope.js';
 import type { MessageFilter } from './filter.js';
 import { messageType } from './intake.js';
 
@@ -42,6 +42,8 @@ export interface TransformWorkerOptions {
   /** decoder when the ingress message carries no charset header */
   readonly charset: string;
   readonly prefetch?: number;
+  /** messages of different patients handled at once per partition (default 8) */
+  readonly concurrency?: number;
   readonly publishTimeoutMs?: number;
 }
 
@@ -60,6 +62,9 @@ export class TransformWorker implements Worker {
       prefetch: options.prefetch ?? 32,
       logger: options.log,
       handler: (delivery) => this.#handle(delivery),
+      // One patient's messages one at a time, in order; other patients' beside them.
+      keyOf: orderingKey,
+      concurrency: options.concurrency ?? 8,
     });
   }
 

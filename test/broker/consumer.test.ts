@@ -49,6 +49,42 @@ describe('Consumer', () => {
   }
   const bodies = (n: number, from = 0): string[] => Array.from({ length: n }, (_, i) => String(from + i));
 
+  it('with keyOf and concurrency, a held key holds only its own later messages; other keys flow, each in order', async () => {
+    const d = await partitions(1);
+    // bodies "<key>-<n>": patients a, b and c interleaved in one partition
+    const sent = ['a-1', 'b-1', 'a-2', 'c-1', 'b-2', 'a-3', 'c-2', 'b-3'];
+    await publish(d, 0, sent);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const done: string[] = [];
+    const c = new Consumer(broker(), {
+      queues: d.topology.ingress.queues,
+      prefetch: 10,
+      concurrency: 4,
+      requeueDelayMs: 50,
+      keyOf: (msg) => msg.content.toString().split('-')[0]!,
+      handler: async ({ message }) => {
+        const body = message.content.toString();
+        if (body === 'a-1') await held; // a retrying message of patient a
+        done.push(body);
+        return 'ack';
+      },
+    });
+    cleanups.push(() => c.stop({ timeoutMs: 1000 }));
+    c.start();
+    await waitFor(() => done.length === 5, 10_000, "b's and c's messages past the held a-1");
+    expect(done).toEqual(expect.arrayContaining(['b-1', 'b-2', 'b-3', 'c-1', 'c-2']));
+    expect(done.filter((b) => b.startsWith('b'))).toEqual(['b-1', 'b-2', 'b-3']);
+    expect(done.filter((b) => b.startsWith('c'))).toEqual(['c-1', 'c-2']);
+    expect(done.some((b) => b.startsWith('a'))).toBe(false);
+    release();
+    await waitFor(() => done.length === 8, 10_000, "a's messages after the release");
+    expect(done.slice(5)).toEqual(['a-1', 'a-2', 'a-3']);
+    await waitFor(async () => (await readyCount(conn, d.topology.ingress.queues[0])) === 0);
+  });
+
   it('holds at most `prefetch` unacked per queue and processes each queue in order, queues in parallel', async () => {
     const d = await partitions(2);
     await publish(d, 0, bodies(10));
