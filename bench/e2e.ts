@@ -22,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { retryLevels } from '../src/broker/retry.js';
 import { MllpClient } from '../src/mllp/client.js';
 import { deleteChannelTopology } from '../test/support/broker.js';
-import { brokerCeiling } from './e2e-ceiling.js';
+import { brokerCeiling } from './broker-ceiling.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -163,7 +163,7 @@ async function runWorkload(workload: Workload, total: number): Promise<E2eRow> {
     rssEndMiB: rss[rss.length - 1]!,
     rssMaxMiB: Math.max(...rss),
     // the bundle travels too: the route message is about four times the HL7 message
-    ceiling: await brokerCeiling(AMQP_URL, sample * 4, CONNECTIONS),
+    ceiling: (await brokerCeiling(AMQP_URL, sample * 4, CONNECTIONS)).perSecond,
   };
 }
 

@@ -12,6 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { brokerCeiling } from './broker-ceiling.js';
 import { Hl7Connection, type Hl7MessageEvent } from '@medplum/hl7';
 import { connect as amqpConnect } from 'amqplib';
 import { Server as NodeHl7Server } from 'node-hl7-server';
@@ -283,6 +285,15 @@ export async function runMllpBench(options: MllpBenchOptions = {}): Promise<Mllp
       } finally {
         await listener.stop();
       }
+    }
+  }
+  // What a durable listener cannot beat: RabbitMQ alone, the same publish-with-confirm per
+  // message, as many in flight as there are connections, nobody in between.
+  if (options.only === undefined || options.only.some((o) => 'RabbitMQ'.includes(o) || o === 'medibus')) {
+    const size = readFileSync(new URL('../fixtures/hl7/vi-adt-a01-utf8.hl7', import.meta.url)).length;
+    for (const connections of options.connections ?? [1, 8]) {
+      const c = await brokerCeiling(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', size, connections, durationMs / 1000, false).catch(() => undefined);
+      if (c) rows.push({ server: 'RabbitMQ alone (publish + confirm, no listener)', connections, acksPerSec: c.perSecond, p50Ms: c.p50, p99Ms: c.p99, wrongOrExtra: 0, errors: 0 });
     }
   }
   if (options.print ?? true) process.stdout.write(`${formatTable(rows)}\n`);
