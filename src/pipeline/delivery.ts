@@ -15,7 +15,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { ConsumeMessage } from 'amqplib';
 import type { Broker } from '../broker/connection.js';
-import { Consumer, type Delivery, type Disposition } from '../broker/consumer.js';
+import type { Consumer, Delivery, Disposition } from '../broker/consumer.js';
 import type { Publisher } from '../broker/publisher.js';
 import { attemptsOf, decide, jittered, RetryScheduler, type RetrySettings } from '../broker/retry.js';
 import type { DestinationTopology } from '../broker/topology.js';
@@ -25,7 +25,8 @@ import { isMedibusError, MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { Worker } from './channel.js';
-import { decodeEnvelope, header, orderingKey, type DecodedEnvelope } from './envelope.js';
+import { patientOrderedConsumer } from './ordered-consumer.js';
+import { decodeEnvelope, header, type DecodedEnvelope } from './envelope.js';
 
 export interface DeliveryWorkerOptions {
   readonly channelId: string;
@@ -59,15 +60,13 @@ export class DeliveryWorker implements Worker {
       settings: options.config.retry,
       timeoutMs: options.publishTimeoutMs ?? 10_000,
     });
-    this.#consumer = new Consumer(options.consumeBroker, {
+    this.#consumer = patientOrderedConsumer(options.consumeBroker, {
       name: `${options.channelId}/${options.config.name}`,
       queues: options.topology.queues,
       prefetch: options.prefetch ?? 16,
-      logger: options.log,
-      handler: (delivery) => this.#handle(delivery),
-      // One patient's messages one at a time, in order; other patients' beside them.
-      keyOf: orderingKey,
       concurrency: options.concurrency ?? 8,
+      log: options.log,
+      handler: (delivery) => this.#handle(delivery),
     });
   }
 

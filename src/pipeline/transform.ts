@@ -8,7 +8,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { ConsumeMessage } from 'amqplib';
 import type { Broker } from '../broker/connection.js';
-import { Consumer, type Delivery, type Disposition } from '../broker/consumer.js';
+import type { Consumer, Delivery, Disposition } from '../broker/consumer.js';
 import type { Publisher } from '../broker/publisher.js';
 import { cleanHeaders, copyProps, HEADERS } from '../broker/retry.js';
 import type { ChannelTopology } from '../broker/topology.js';
@@ -17,8 +17,9 @@ import { parseMessage, type Hl7Message } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { Worker } from './channel.js';
+import { patientOrderedConsumer } from './ordered-consumer.js';
 import { RecentMessages } from './dedupe.js';
-import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header, orderingKey } from './envelope.js';
+import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header } from './envelope.js';
 import type { MessageFilter } from './filter.js';
 import { messageType } from './intake.js';
 
@@ -56,15 +57,13 @@ export class TransformWorker implements Worker {
 
   constructor(options: TransformWorkerOptions) {
     this.#o = options;
-    this.#consumer = new Consumer(options.consumeBroker, {
+    this.#consumer = patientOrderedConsumer(options.consumeBroker, {
       name: `${options.channelId}/transform`,
       queues: options.topology.ingress.queues,
       prefetch: options.prefetch ?? 32,
-      logger: options.log,
-      handler: (delivery) => this.#handle(delivery),
-      // One patient's messages one at a time, in order; other patients' beside them.
-      keyOf: orderingKey,
       concurrency: options.concurrency ?? 8,
+      log: options.log,
+      handler: (delivery) => this.#handle(delivery),
     });
   }
 
