@@ -6,7 +6,7 @@
  *   ADT^A01: mappings/adt.yaml × fixtures/mapping/adt-a01.hl7 (Patient, Encounter, RelatedPerson,
  *            2 AllergyIntolerance, 2 Practitioner, Location: 8 entries)
  *   ORU^R01: mappings/oru-r01.yaml when it exists, else fixtures/mapping/bench-oru.yaml,
- *            × fixtures/hl7/oru-r01-30obx.hl7 (30 OBX: 33 entries)
+ *            × fixtures/hl7/oru-r01-30obx.hl7 (30 OBX: 39 entries with oru-r01.yaml, 32 with bench-oru.yaml)
  *
  *   npx tsx bench/mapping.ts          (BENCH_QUICK=1 for a short run)
  */

@@ -9,6 +9,8 @@ import { piece } from './pieces.js';
 
 export class MessageContext {
   private resolved: string | undefined;
+  private flatView: MessageContext | undefined;
+  private componentView: MessageContext | undefined;
 
   /**
    * @param headerLine the MSH (or FHS/BHS) line, read for MSH-18 only when needed
@@ -39,6 +41,20 @@ export class MessageContext {
     const d = this.delimiters;
     // In the raw line MSH-n is piece n (piece 1 is "MSH" and MSH-1 is the separator itself).
     return piece(piece(this.headerLine, d.field, 18), d.repetition, 1).trim();
+  }
+
+  /**
+   * @internal The same message read with no component or subcomponent separator: for text known
+   * to hold none, so that nothing tries to split it (escapes are still decoded).
+   */
+  get flat(): MessageContext {
+    return (this.flatView ??= new MessageContext({ ...this.delimiters, component: '', subcomponent: '' }, '', this.charset));
+  }
+
+  /** @internal The same message read one level down: subcomponents are the components (a datatype inside a component). */
+  get componentLevel(): MessageContext {
+    const d = this.delimiters;
+    return (this.componentView ??= new MessageContext({ ...d, component: d.subcomponent, subcomponent: '' }, '', this.charset));
   }
 
   /** A leaf value as text: HL7 null `""` reads as '', escapes are decoded. */

@@ -9,12 +9,14 @@
  * element). Both read as '' through the text accessors; `isEmpty` and `isNull` tell them apart.
  */
 import type { MessageContext } from './context.js';
-import { piece, pieceCount, pieces } from './pieces.js';
+import { piece, pieces } from './pieces.js';
 
 export const HL7_NULL = '""';
 
 export class Repetition {
   private comps: string[] | undefined;
+  /** whether the text holds no subcomponent separator and no escape character (see component) */
+  private plain: boolean | undefined;
 
   /** @internal literal: MSH-1/MSH-2, which hold delimiters and have no inner structure */
   constructor(
@@ -37,21 +39,42 @@ export class Repetition {
   }
 
   get componentCount(): number {
-    return this.literal ? (this.raw === '' ? 0 : 1) : pieceCount(this.raw, this.ctx.delimiters.component);
+    if (this.literal || this.ctx.delimiters.component === '') return this.raw === '' ? 0 : 1;
+    return this.splitComponents().length;
   }
 
   /** Raw text of component c (1-based), '' when absent. */
   componentRaw(c: number): string {
-    if (this.literal) return c === 1 ? this.raw : '';
-    if (this.comps === undefined) this.comps = pieces(this.raw, this.ctx.delimiters.component);
-    return c >= 1 && c <= this.comps.length ? this.comps[c - 1] : '';
+    // literal, or read in a context without components (a text known to have none)
+    if (this.literal || this.ctx.delimiters.component === '') return c === 1 ? this.raw : '';
+    const comps = this.splitComponents();
+    return c >= 1 && c <= comps.length ? comps[c - 1] : '';
+  }
+
+  /** The components' raw texts, split once. */
+  private splitComponents(): string[] {
+    return (this.comps ??= pieces(this.raw, this.ctx.delimiters.component));
   }
 
   /** Subcomponent s (default 1) of component c, unescaped; '' when absent or null. */
   component(c: number, s = 1): string {
     const comp = this.componentRaw(c);
     if (this.literal) return s === 1 ? comp : '';
+    // A datatype conversion reads a dozen components of one repetition (a CWE: 1, 2, 3, 7,
+    // 4 …): when the text has neither subcomponents nor escapes, which is most of the time,
+    // the components are the values, found without a walk per read.
+    if (this.isPlain()) return s !== 1 || comp === HL7_NULL ? '' : comp;
     return this.ctx.text(piece(comp, this.ctx.delimiters.subcomponent, s));
+  }
+
+  private isPlain(): boolean {
+    let plain = this.plain;
+    if (plain === undefined) {
+      const { subcomponent, escape } = this.ctx.delimiters;
+      plain = (subcomponent === '' || this.raw.indexOf(subcomponent) < 0) && (escape === '' || this.raw.indexOf(escape) < 0);
+      this.plain = plain;
+    }
+    return plain;
   }
 
   /** Every component's first subcomponent, unescaped (index 0 is component 1). */

@@ -11,9 +11,6 @@ import type { Delimiters } from './delimiters.js';
 import { isHeaderSegmentName } from './delimiters.js';
 import { Field } from './field.js';
 import { compilePath, type Hl7Path } from './path.js';
-import { piece } from './pieces.js';
-
-const WALKS_BEFORE_SPLIT = 2;
 
 export class Segment {
   /** three-character segment ID, e.g. `PID`, `ZPI` */
@@ -24,10 +21,19 @@ export class Segment {
   readonly index: number;
   /** @internal */
   readonly ctx: MessageContext;
-  private parts: string[] | undefined;
+  /** MSH, FHS, BHS: field 1 is the separator itself, so field n is piece n of the line, not n + 1 */
+  private readonly header: boolean;
+  /**
+   * Where the pieces of the line found so far are: piece k (0 is the segment name) runs from
+   * cuts[k] + 1 to cuts[k + 1]. Filled as far as reads need (a mapping that reads OBX-3 and
+   * OBX-5 never looks at the rest of the line), with positions only: a field's text is cut
+   * when it is read, and kept in `texts`.
+   */
+  private readonly cuts: number[] = [-1];
+  /** whether `cuts` ends with the end of the line */
+  private indexed = false;
+  private texts: (string | undefined)[] | undefined;
   private fieldCache: (Field | undefined)[] | undefined;
-  /** field reads served by walking the line; after a few, splitting it once is cheaper */
-  private walks = 0;
 
   /** @internal segments are made by parseMessage / splitMessages */
   constructor(name: string, raw: string, ctx: MessageContext, index: number) {
@@ -35,42 +41,58 @@ export class Segment {
     this.raw = raw;
     this.ctx = ctx;
     this.index = index;
+    this.header = isHeaderSegmentName(name);
   }
 
   get delimiters(): Delimiters {
     return this.ctx.delimiters;
   }
 
-  /** Raw pieces, indexed by field number (index 0 is the segment name). */
-  private split(): string[] {
-    let p = this.parts;
-    if (p === undefined) {
-      const sep = this.ctx.delimiters.field;
-      p = this.raw.split(sep);
-      if (isHeaderSegmentName(this.name)) p.splice(1, 0, sep);
-      this.parts = p;
+  /** Finds separators (indexOf, from the last one found) until piece k is known or the line ends. */
+  private indexTo(k: number): void {
+    const cuts = this.cuts;
+    const raw = this.raw;
+    const sep = this.ctx.delimiters.field;
+    while (cuts.length <= k + 1) {
+      const j = raw.indexOf(sep, cuts[cuts.length - 1] + 1);
+      if (j < 0) {
+        cuts.push(raw.length);
+        this.indexed = true;
+        return;
+      }
+      cuts.push(j);
     }
-    return p;
   }
 
   /** Number of the last field present (trailing empty fields included as sent). */
   get fieldCount(): number {
-    return this.split().length - 1;
+    if (!this.indexed) this.indexTo(Number.MAX_SAFE_INTEGER);
+    const pieces = this.cuts.length - 1;
+    return this.header ? pieces : pieces - 1;
   }
 
   /**
-   * Raw text of field n (1-based), '' when absent. The fastest access: the first reads walk
-   * the line with indexOf (a mapping often reads two fields of each OBX, and splitting all
-   * ~25 fields for that costs more than the rest of the parse); later reads split it once.
+   * Raw text of field n (1-based), '' when absent. The line is indexed only as far as the
+   * field (see `cuts`), and each field's text is cut once.
    */
   fieldRaw(n: number): string {
-    const p = this.parts ?? (this.walks++ < WALKS_BEFORE_SPLIT ? undefined : this.split());
-    if (p !== undefined) return n >= 1 && n < p.length ? p[n] : '';
     if (n < 1) return '';
-    const sep = this.ctx.delimiters.field;
-    if (!isHeaderSegmentName(this.name)) return piece(this.raw, sep, n + 1);
     // MSH-1 is the separator itself, so MSH-n is the n-th piece of the line (piece 1 is "MSH").
-    return n === 1 ? sep : piece(this.raw, sep, n);
+    if (this.header && n === 1) return this.ctx.delimiters.field;
+    const k = this.header ? n - 1 : n;
+    const cuts = this.cuts;
+    if (k + 1 >= cuts.length) {
+      if (this.indexed) return '';
+      this.indexTo(k);
+      if (k + 1 >= cuts.length) return '';
+    }
+    const texts = (this.texts ??= []);
+    let text = texts[k];
+    if (text === undefined) {
+      text = this.raw.slice(cuts[k] + 1, cuts[k + 1]);
+      texts[k] = text;
+    }
+    return text;
   }
 
   /** Field n (1-based); an empty Field when absent. */
@@ -93,7 +115,7 @@ export class Segment {
 
   /** MSH-1 and MSH-2 hold the delimiters themselves: they are never split or unescaped. */
   isLiteral(n: number): boolean {
-    return n <= 2 && isHeaderSegmentName(this.name);
+    return n <= 2 && this.header;
   }
 
   /** First value at a path relative to this segment, e.g. `OBX-5` on an OBX (see Hl7Path.get). */

@@ -112,8 +112,13 @@ function cap(s: string): string {
 /** Constants are frozen at load and shared; each resource gets its own copy. */
 export function copy<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copy) as T;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copy(value[i]);
+    return out as T;
+  }
+  // for…in, not Object.entries: no array per level (a constant is a plain object: no inherited keys)
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = copy(v);
+  for (const k in value) out[k] = copy((value as Record<string, unknown>)[k]);
   return out as T;
 }

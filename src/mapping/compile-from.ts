@@ -61,13 +61,12 @@ export function compileFrom(cx: CompileContext, doc: RuleObjectDoc, at: readonly
   // XCN/XON/PL derive a resource: the same text names the same one, which the run already
   // holds (30 OBX-23 naming one laboratory convert once per message, not 30 times)
   const derives = fhirType === 'Reference';
-  const cacheTag = derives ? `${v2 ?? ''}\u0000` : '';
   // one visitor per rule, handed the run and the output: no closure is made per read
   const visit = (rep: Repetition, seg: Segment, _r: number, run: Run, out: unknown[]): boolean => {
     run.at(seg, field);
     let value: unknown;
     try {
-      value = derives ? run.derivedReference(cacheTag + rep.raw, converter, rep) : converter(rep, run);
+      value = derives ? run.derivedReference(converter, rep) : converter(rep, run);
     } catch (error) {
       throw located(error, run);
     }

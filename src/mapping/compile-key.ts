@@ -49,18 +49,19 @@ export function compileKey(cx: CompileContext, doc: KeyDoc, at: readonly PathSeg
       text,
       where,
       read: (scope, run) => {
-        let value = '';
         let any = false;
+        const texts = new Array<string>(parts.length);
         const out: unknown[] = [];
         for (let i = 0; i < parts.length; i++) {
           while (out.length > 0) out.pop();
           parts[i](scope, run, out);
           const v = out.length === 0 ? '' : String(out[0]).trim();
           if (v !== '') any = true;
-          value = i === 0 ? v : `${value}-${v}`;
+          texts[i] = v;
         }
         if (!any) return undefined;
-        return { system: system?.(scope, run), value };
+        // join, not +: one flat string (it is hashed, escaped and compared, all of which read it whole)
+        return { system: system?.(scope, run), value: texts.join('-') };
       },
     };
   }

@@ -73,7 +73,9 @@ export function compileMap(cx: CompileContext, name: string, ruleUnmapped: Unmap
         const found = table.lookup(coding.code, coding.system);
         if (found === undefined) continue;
         for (const c of codings) if (c.code === found.code && c.system === found.system) return value;
-        return { ...concept, coding: [...codings, codingOf(found)] };
+        // the concept is the conversion's own, just made (never a shared constant): extended in place
+        codings.push(codingOf(found));
+        return value;
       }
       // only codes of other systems (a LOINC code through a local lab table): nothing to translate
       if (candidate === undefined && codings.length > 0) return value;

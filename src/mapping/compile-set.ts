@@ -23,17 +23,25 @@ interface Entry {
   readonly at: readonly PathSegment[];
 }
 
+/** `value[x]:` — the values say their type, which picks the JSON key. */
+interface OpenChoice {
+  readonly fhirPath: string;
+  /** type → JSON key (`Quantity` → `valueQuantity`), made once: no string is built per value */
+  readonly keys: ReadonlyMap<string, string>;
+}
+
 interface Setter {
   readonly key: string;
   readonly fn: ValueFn;
   readonly many: boolean;
   /** for value[x]: the base and the types allowed */
-  readonly open: { readonly base: string; readonly allowed: ReadonlySet<string>; readonly fhirPath: string } | undefined;
+  readonly open: OpenChoice | undefined;
   /** keys of the other types of the same choice written in this block */
   readonly rivals: readonly string[];
   /**
-   * Reused for the values of a single element (only the first is kept): a block never runs
-   * inside itself, and conversion is synchronous, so one array per setter is enough.
+   * Reused for the values of every run of the setter (a list element takes a copy when it got
+   * any: most rules of most resources yield nothing): a block never runs inside itself, and
+   * conversion is synchronous, so one array per setter is enough.
    */
   readonly scratch: unknown[];
 }
@@ -81,7 +89,8 @@ function compileEntries(cx: CompileContext, entries: readonly Entry[], typeName:
       ...(el.requiredBinding === undefined ? {} : { binding: el.requiredBinding }),
     };
     const fn = compile(target);
-    const open = el.openChoice && el.choiceBase !== undefined ? { base: el.choiceBase, allowed: new Set(el.types), fhirPath: target.fhirPath } : undefined;
+    const base = el.choiceBase;
+    const open = el.openChoice && base !== undefined ? { fhirPath: target.fhirPath, keys: new Map(el.types.map((t) => [t, base + choiceSuffix(t)])) } : undefined;
     if (el.choiceBase !== undefined) bases.set(el.choiceBase, [...(bases.get(el.choiceBase) ?? []), name]);
     setters.push({ key: name, fn, many: el.isArray, open, rivals: [], scratch: [] });
   };
@@ -135,27 +144,30 @@ function buildObject(setters: readonly Setter[], scope: Scope, run: Run, seed: R
   let obj = seed;
   for (let i = 0; i < setters.length; i++) {
     const setter = setters[i];
-    let out: unknown[];
-    if (setter.many) out = [];
-    else {
-      out = setter.scratch;
-      // pop, not length = 0: the length setter is a slow path in V8
-      while (out.length > 0) out.pop();
-    }
+    const out = setter.scratch;
+    // pop, not length = 0: the length setter is a slow path in V8
+    while (out.length > 0) out.pop();
     setter.fn(scope, run, out);
     if (out.length === 0) continue;
-    if (obj !== undefined && setter.rivals.length > 0 && setter.rivals.some((k) => (obj as Record<string, unknown>)[k] !== undefined)) continue;
-    if (setter.open !== undefined) {
+    if (obj !== undefined && setter.rivals.length > 0 && anySet(obj, setter.rivals)) continue;
+    const open = setter.open;
+    if (open !== undefined) {
       const choice = out[0] as { type?: unknown; value?: unknown };
       const type = typeof choice === 'object' && choice !== null ? choice.type : undefined;
-      if (typeof type !== 'string' || !setter.open.allowed.has(type)) {
-        throw run.error('MEDIBUS_ERR_MAPPING_RUNTIME', `${setter.open.fhirPath} got ${typeof type === 'string' ? `a ${type}` : 'a value that does not say its type'}; it takes ${[...setter.open.allowed].join(', ')}`);
+      const key = typeof type === 'string' ? open.keys.get(type) : undefined;
+      if (key === undefined) {
+        throw run.error('MEDIBUS_ERR_MAPPING_RUNTIME', `${open.fhirPath} got ${typeof type === 'string' ? `a ${type}` : 'a value that does not say its type'}; it takes ${[...open.keys.keys()].join(', ')}`);
       }
       if (choice.value === undefined || choice.value === null) continue;
-      (obj ??= {})[setter.open.base + choiceSuffix(type)] = choice.value;
+      (obj ??= {})[key] = choice.value;
       continue;
     }
-    (obj ??= {})[setter.key] = setter.many ? out : out[0];
+    (obj ??= {})[setter.key] = setter.many ? out.slice() : out[0];
   }
   return obj;
+}
+
+function anySet(obj: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (obj[keys[i]] !== undefined) return true;
+  return false;
 }

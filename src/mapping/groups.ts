@@ -33,6 +33,13 @@ export interface Structure {
   readonly topLevel: readonly GroupDef[];
 }
 
+/**
+ * Segments by name. A plain object, not a Map: a message makes one or two per group (30 OBX,
+ * 30 OBSERVATION groups), and objects that get the same names in the same order share one
+ * shape. Segment names (`[A-Z][A-Z0-9]{2}`) cannot clash with Object.prototype's keys.
+ */
+export type SegmentIndex = Record<string, Segment[] | undefined>;
+
 /** One group (or the message root, def undefined) of one message. */
 export interface Group {
   readonly def: GroupDef | undefined;
@@ -41,9 +48,9 @@ export interface Group {
   /** 0 for the root, then in order of opening: stable across evaluations of one message */
   readonly id: number;
   /** segments directly in this group, by name, in message order */
-  readonly own: Map<string, Segment[]>;
+  readonly own: SegmentIndex;
   /** segments in this group and the groups inside it, by name, in message order */
-  readonly sub: Map<string, Segment[]>;
+  readonly sub: SegmentIndex;
   readonly children: Group[];
   /** the segment that opened the group (for error locations) */
   readonly first: Segment | undefined;
@@ -57,9 +64,9 @@ export interface GroupTree {
 }
 
 function newGroup(def: GroupDef | undefined, parent: Group | undefined, id: number, first: Segment | undefined): Group {
-  const own = new Map<string, Segment[]>();
-  // a group kind that nests no group has no segments beyond its own: one map serves both
-  const sub = def !== undefined && def.groups.length === 0 ? own : new Map<string, Segment[]>();
+  const own: SegmentIndex = {};
+  // a group kind that nests no group has no segments beyond its own: one index serves both
+  const sub: SegmentIndex = def !== undefined && def.groups.length === 0 ? own : {};
   const group: Group = { def, parent, depth: parent ? parent.depth + 1 : 0, id, own, sub, children: [], first };
   parent?.children.push(group);
   return group;
@@ -73,9 +80,9 @@ function attach(group: Group, seg: Segment): void {
   }
 }
 
-function push(map: Map<string, Segment[]>, seg: Segment): void {
-  const list = map.get(seg.name);
-  if (list === undefined) map.set(seg.name, [seg]);
+function push(index: SegmentIndex, seg: Segment): void {
+  const list = index[seg.name];
+  if (list === undefined) index[seg.name] = [seg];
   else list.push(seg);
 }
 
@@ -99,7 +106,7 @@ export function buildGroups(message: Hl7Message, structure: Structure | undefine
       const group = stack[i];
       const def = group.def;
       if (def !== undefined && def.start.has(name)) {
-        if (!group.own.has(name)) {
+        if (group.own[name] === undefined) {
           placed = group;
           stack.length = i + 1;
         } else {

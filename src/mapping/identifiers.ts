@@ -19,8 +19,7 @@
  * Also here: the search escaping of the conditional URL, and the entry fullUrl derived from
  * the key.
  */
-import { hash } from 'node:crypto';
-import { MEDIBUS_NAMESPACE } from '../util/ids.js';
+import { formatWords, nameHash3 } from '../util/ids.js';
 
 export const AUTHORITY_PREFIX = 'urn:medibus:authority:';
 export const FACILITY_PREFIX = 'urn:medibus:facility:';
@@ -50,8 +49,6 @@ export function facilitySystem(facility: string, resourceType: string): string {
   return `${FACILITY_PREFIX}${encodeURIComponent(facility === '' ? 'unknown' : facility)}:${resourceType}`;
 }
 
-const NEEDS_ESCAPE = /[\\|,$%&#+=?\s\u0000-\u001f\u007f-\uffff]/;
-
 /**
  * FHIR search escaping (R4 §3.1.1.4 "Escaping Search Parameters"): `\`, `|`, `,` and `$` in a
  * token's parts are preceded by `\`. Characters that would break the query string itself
@@ -59,37 +56,55 @@ const NEEDS_ESCAPE = /[\\|,$%&#+=?\s\u0000-\u001f\u007f-\uffff]/;
  * readable (`urn:oid:1.2.3|MRN001`).
  */
 export function escapeSearchValue(value: string): string {
-  if (!NEEDS_ESCAPE.test(value)) return value;
+  if (!needsEscape(value)) return value;
   const escaped = value.replace(/[\\|,$]/g, (c) => `\\${c}`);
   // `u`: a character outside the BMP is one match, so encodeURIComponent never sees half a surrogate pair
   return escaped.replace(/[%&#+=?\s\u0000-\u001f\u{7f}-\u{10ffff}]/gu, (c) => encodeURIComponent(c));
 }
+
+/**
+ * Whether a value holds anything escapeSearchValue changes: one of `\|,$%&#+=?`, white space,
+ * a control or a non-ASCII character. A loop over the codes: every key of every entry goes
+ * through here, and most need nothing.
+ */
+function needsEscape(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || ESCAPED_ASCII[c] === 1) return true;
+  }
+  return false;
+}
+
+/** 1 for the printable ASCII characters escapeSearchValue changes */
+const ESCAPED_ASCII = new Uint8Array(128);
+for (const c of '\\|,$%&#+=?') ESCAPED_ASCII[c.charCodeAt(0)] = 1;
 
 /** `identifier=<system>|<value>`, escaped. */
 export function identifierQuery(system: string, value: string): string {
   return `identifier=${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
 }
 
-/**
- * `urn:uuid:` + UUID v5 (RFC 9562 §5.5) of `type|system|value` in medibus's namespace: the
- * same as util/ids.ts uuidv5 (a test holds them equal), computed with one-shot crypto.hash,
- * which costs half of createHash — a bundle of 30 observations makes 30 of them.
- */
-export function fullUrlOf(type: string, system: string, value: string): string {
-  const name = `${type}|${system}|${value}`;
-  let input: Buffer;
-  if (name.length * 3 <= SCRATCH.length - 16) {
-    // one reused buffer (conversion is synchronous): no allocation per resource
-    input = SCRATCH.subarray(0, 16 + SCRATCH.write(name, 16, 'utf8'));
-  } else {
-    input = Buffer.concat([NAMESPACE, Buffer.from(name, 'utf8')]);
-  }
-  const h = hash('sha1', input, 'hex');
-  // version 5 in the high nibble of byte 6, variant 10xx in the high bits of byte 8
-  const variant = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-  return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+/** The fullUrl of a key, and a number that tells keys apart cheaply (see keyId). */
+export interface KeyId {
+  /** `urn:uuid:` + a name-based UUID of `type|system|value` (util/ids.ts nameUuid) */
+  readonly fullUrl: string;
+  /**
+   * 53 bits of the same hash, as a number: a Map keyed on it costs a fraction of one keyed on
+   * the fullUrl text (a fresh string is hashed on every lookup). Different slots are different
+   * keys; equal slots must still be compared as keys, the hash not being cryptographic.
+   */
+  readonly slot: number;
 }
 
-const NAMESPACE = Buffer.from(MEDIBUS_NAMESPACE.replace(/-/g, ''), 'hex');
-const SCRATCH = Buffer.alloc(4096);
-NAMESPACE.copy(SCRATCH, 0);
+/**
+ * The entry fullUrl of a key: `urn:uuid:` + a UUID version 8 of `type|system|value`
+ * (nameUuid: MurmurHash3 x86_128 of the UTF-8 text), so the same message always gives the
+ * same bundle. A bundle of 30 observations makes 30 of them; SHA-1 (UUID v5) cost ten times
+ * as much.
+ */
+export function keyId(type: string, system: string, value: string): KeyId {
+  nameHash3(type, system, value, WORDS);
+  return { fullUrl: formatWords(WORDS, 'urn:uuid:'), slot: (WORDS[0] as number) * 2097152 + ((WORDS[1] as number) >>> 11) };
+}
+
+const WORDS = new Uint32Array(4);

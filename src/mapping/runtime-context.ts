@@ -10,7 +10,7 @@ import { MedibusError, type ErrorCode, type ErrorLocation } from '../errors.js';
 import type { ConvertContext, EmittedReference } from './datatypes/types.js';
 import { addKeyIdentifier } from './bundle.js';
 import { crossesKind, within, type Group, type GroupTree } from './groups.js';
-import { facilitySystem, fullUrlOf, resolveIdentifierSystem } from './identifiers.js';
+import { facilitySystem, keyId, resolveIdentifierSystem } from './identifiers.js';
 import type { Scope } from './runtime-scope.js';
 import type { ResourceMode } from './types.js';
 
@@ -23,6 +23,8 @@ export interface Entry {
   readonly system: string;
   readonly value: string;
   readonly fullUrl: string;
+  /** identifiers.ts keyId: tells keys apart without hashing the fullUrl text again */
+  readonly slot: number;
   readonly mode: ResourceMode;
   resource: Record<string, unknown>;
   readonly name?: string;
@@ -52,8 +54,8 @@ export class Run implements ConvertContext {
   readonly warnings: string[] = [];
   /** the entries of each resource rule, by rule name, in plan order */
   readonly instances = new Map<string, Entry[]>();
-  /** by fullUrl */
-  readonly entries = new Map<string, Entry>();
+  /** every entry, by the slot of its key (identifiers.ts keyId) */
+  private readonly keyed = new Map<number, Entry>();
   readonly derived: Entry[] = [];
   readonly pending: PendingExpr[] = [];
   readonly defaultTimezone: string | undefined;
@@ -64,8 +66,8 @@ export class Run implements ConvertContext {
   field: number | undefined;
   private facilityName: string | undefined;
   private readonly facilitySystems = new Map<string, string>();
-  /** references made by XCN/XON/PL conversions, by v2 type and raw text (see derivedReference) */
-  private readonly derivedReferences = new Map<string, unknown>();
+  /** references made by XCN/XON/PL conversions, by conversion and raw text (see derivedReference) */
+  private readonly derivedReferences = new Map<(rep: Repetition, ctx: ConvertContext) => unknown, Map<string, unknown>>();
 
   constructor(
     readonly tree: GroupTree,
@@ -118,18 +120,19 @@ export class Run implements ConvertContext {
       throw this.error('MEDIBUS_ERR_MAPPING_RUNTIME', `a ${resourceType} was derived without an identifier value, so it cannot be matched on the server`);
     }
     const system = key.system ?? this.systemFor(resourceType);
-    const fullUrl = fullUrlOf(resourceType, system, value);
-    const known = this.entries.get(fullUrl);
+    const id = keyId(resourceType, system, value);
+    const known = this.lookup(id.slot, resourceType, system, value);
     if (known !== undefined) {
       // the same practitioner named in several fields: one entry, completed by the later mentions
-      for (const [k, v] of Object.entries(resource)) if (known.resource[k] === undefined) known.resource[k] = v;
+      for (const k in resource) if (known.resource[k] === undefined) known.resource[k] = resource[k];
       return { reference: known.fullUrl };
     }
     const entry: Entry = {
       type: resourceType,
       system,
       value,
-      fullUrl,
+      fullUrl: id.fullUrl,
+      slot: id.slot,
       mode: this.settings.derivedMode,
       resource: { resourceType, ...resource },
       ...(this.segment === undefined ? {} : { segment: this.segment }),
@@ -137,9 +140,20 @@ export class Run implements ConvertContext {
     };
     // the conditional request searches on the key: the resource must carry it, system included
     addKeyIdentifier(entry.resource, entry, true);
-    this.entries.set(fullUrl, entry);
+    this.keyed.set(id.slot, entry);
     this.derived.push(entry);
     return { reference: entry.fullUrl };
+  }
+
+  /**
+   * The entry with this key, if any. The slot is a hash: an entry found by it must have the
+   * key itself. Two keys sharing a slot can only be made on purpose (the hash is not
+   * cryptographic); the message is then refused rather than one resource taken for the other.
+   */
+  private lookup(slot: number, type: string, system: string, value: string): Entry | undefined {
+    const found = this.keyed.get(slot);
+    if (found === undefined || (found.type === type && found.system === system && found.value === value)) return found;
+    throw this.error('MEDIBUS_ERR_MAPPING_RUNTIME', `the keys ${found.type} ${found.system}|${found.value} and ${type} ${system}|${value} have the same fullUrl hash; medibus cannot tell them apart in one bundle`);
   }
 
   /**
@@ -148,11 +162,16 @@ export class Run implements ConvertContext {
    * resource is already in the bundle after the first mention (emit keeps one per key). Each
    * caller gets its own copy of the Reference, so a `default:` on one element changes no other.
    */
-  derivedReference(cacheKey: string, convert: (rep: Repetition, ctx: ConvertContext) => unknown, rep: Repetition): unknown {
-    let value = this.derivedReferences.get(cacheKey);
+  derivedReference(convert: (rep: Repetition, ctx: ConvertContext) => unknown, rep: Repetition): unknown {
+    let byText = this.derivedReferences.get(convert);
+    if (byText === undefined) {
+      byText = new Map();
+      this.derivedReferences.set(convert, byText);
+    }
+    let value = byText.get(rep.raw);
     if (value === undefined) {
       value = convert(rep, this) ?? null;
-      this.derivedReferences.set(cacheKey, value);
+      byText.set(rep.raw, value);
     }
     return value === null ? undefined : { ...(value as Record<string, unknown>) };
   }
@@ -168,8 +187,7 @@ export class Run implements ConvertContext {
    * it adds no entry, and its own elements are not sent).
    */
   register(entry: Entry & { readonly name: string }): boolean {
-    // the fullUrl is a hash of type, system and value: equal fullUrls are equal keys
-    const other = this.entries.get(entry.fullUrl);
+    const other = this.lookup(entry.slot, entry.type, entry.system, entry.value);
     if (other !== undefined && other.name === entry.name && other.mode === 'create' && entry.mode === 'create') {
       this.addInstance(entry);
       return false;
@@ -180,7 +198,7 @@ export class Run implements ConvertContext {
         `two ${entry.type} resources have the key ${entry.system}|${entry.value} (${originText(this.tree, other)} and ${originText(this.tree, entry)}); make the key unique, e.g. add a set ID to it`,
       );
     }
-    this.entries.set(entry.fullUrl, entry);
+    this.keyed.set(entry.slot, entry);
     this.addInstance(entry);
     return true;
   }

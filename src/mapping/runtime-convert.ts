@@ -23,7 +23,7 @@ import type { ResourcePlan } from './compiled.js';
 import { isValidTimezone } from './datatypes/index.js';
 import type { Converter } from './datatypes/types.js';
 import { buildGroups, type GroupTree, type Structure } from './groups.js';
-import { fullUrlOf } from './identifiers.js';
+import { keyId } from './identifiers.js';
 import { locatedError, Run, type Entry, type RunSettings } from './runtime-context.js';
 import { Scope } from './runtime-scope.js';
 import type { CompiledMapping, ConvertOptions, ConvertResult, ResourceMode } from './types.js';
@@ -155,7 +155,8 @@ function plan(rules: readonly ResourcePlan[], scope: Scope, run: Run, out: Plann
         throw locatedError(run.tree, 'MEDIBUS_ERR_MAPPING_RUNTIME', `the key of ${rule.type} "${rule.name}" (${rule.key.text}) is empty; a resource needs its business key to be matched on the server`, where.segment, where.field);
       }
       const system = key.system ?? run.systemFor(rule.type);
-      const entry: Planned = { rule, name: rule.name, scope: s, type: rule.type, system, value: key.value, fullUrl: fullUrlOf(rule.type, system, key.value), mode: rule.mode, resource: {} };
+      const id = keyId(rule.type, system, key.value);
+      const entry: Planned = { rule, name: rule.name, scope: s, type: rule.type, system, value: key.value, fullUrl: id.fullUrl, slot: id.slot, mode: rule.mode, resource: {} };
       run.segment = s.pinned ?? s.group.first;
       run.field = undefined;
       if (run.register(entry)) out.push(entry);

@@ -12,7 +12,6 @@
  * core's, used here beyond its public parse API): a conversion reads them like any field.
  */
 import { Repetition, type Hl7Path, type Presence, type Segment } from '../hl7/index.js';
-import { MessageContext } from '../hl7/context.js';
 import type { Scope } from './runtime-scope.js';
 
 /**
@@ -30,30 +29,6 @@ export interface PathReader {
   presence(scope: Scope): Presence;
 }
 
-const componentViews = new WeakMap<MessageContext, MessageContext>();
-const flatViews = new WeakMap<MessageContext, MessageContext>();
-
-/** A context in which a component's subcomponents are the components. */
-function componentContext(ctx: MessageContext): MessageContext {
-  let view = componentViews.get(ctx);
-  if (view === undefined) {
-    const d = ctx.delimiters;
-    view = new MessageContext({ ...d, component: d.subcomponent, subcomponent: '' }, '', ctx.charset);
-    componentViews.set(ctx, view);
-  }
-  return view;
-}
-
-/** A context in which nothing splits (for text known to hold no separator); escapes are still decoded. */
-function flatContext(ctx: MessageContext): MessageContext {
-  let view = flatViews.get(ctx);
-  if (view === undefined) {
-    view = new MessageContext({ ...ctx.delimiters, component: '', subcomponent: '' }, '', ctx.charset);
-    flatViews.set(ctx, view);
-  }
-  return view;
-}
-
 export function compileReader(path: Hl7Path): PathReader {
   const { segment: name, occurrence, field, repetition, component, subcomponent } = path;
 
@@ -68,13 +43,13 @@ export function compileReader(path: Hl7Path): PathReader {
     const d = seg.ctx.delimiters;
     if (component === undefined) {
       const flat = repRaw.indexOf(d.component) < 0 && (d.subcomponent === '' || repRaw.indexOf(d.subcomponent) < 0);
-      return new Repetition(repRaw, flat ? flatContext(seg.ctx) : seg.ctx);
+      return new Repetition(repRaw, flat ? seg.ctx.flat : seg.ctx);
     }
     let raw = pieceOf(repRaw, d.component, component);
     if (subcomponent !== undefined) raw = d.subcomponent === '' ? (subcomponent === 1 ? raw : '') : pieceOf(raw, d.subcomponent, subcomponent);
     if (raw === '' || raw === '""') return undefined;
     const flat = subcomponent !== undefined || d.subcomponent === '' || raw.indexOf(d.subcomponent) < 0;
-    return new Repetition(raw, flat ? flatContext(seg.ctx) : componentContext(seg.ctx));
+    return new Repetition(raw, flat ? seg.ctx.flat : seg.ctx.componentLevel);
   };
 
   /** MSH-1 and MSH-2 are literal (they hold the delimiters): read through the HL7 core. */

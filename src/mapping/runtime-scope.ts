@@ -83,8 +83,8 @@ export class Scope implements SegmentSource {
     for (let g: Group | undefined = this.group; g !== undefined; g = g.parent) {
       const def = g.def;
       if (def === undefined) return this.fromMessage(name, g);
-      if (def.declares.has(name)) return g.own.get(name) ?? NONE;
-      const inside = g.sub.get(name);
+      if (def.declares.has(name)) return g.own[name] ?? NONE;
+      const inside = g.sub[name];
       if (inside !== undefined) return inside;
     }
     return NONE;

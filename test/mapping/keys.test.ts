@@ -6,7 +6,7 @@ import type { Account, Bundle, Encounter, Patient, Practitioner } from '@medplum
 import { describe, expect, it } from 'vitest';
 import { MedibusError } from '../../src/errors.js';
 import { escapeSearchValue, identifierQuery } from '../../src/mapping/index.js';
-import { uuidv5 } from '../../src/util/ids.js';
+import { nameUuid } from '../../src/util/ids.js';
 import { mapping, message, only, resolve, resources } from './support.js';
 
 function entryOf(bundle: Bundle, resource: object) {
@@ -43,9 +43,9 @@ describe('keys and conditional requests', () => {
     expect(only<Encounter>(bundle, 'Encounter').identifier).toEqual([{ system: 'http://hospital.example.org/visit', value: 'V100-1' }]);
   });
 
-  it('fullUrl is the UUID v5 of type, system and value', async () => {
+  it('fullUrl is the name-based UUID (v8) of type, system and value', async () => {
     const { bundle } = await (await mapping('keys')).convert(message('keys-a01'));
-    const expected = `urn:uuid:${uuidv5('Patient|urn:medibus:authority:SPRINGFIELD_HOSP|A|1,2$3\\4')}`;
+    const expected = `urn:uuid:${nameUuid('Patient|urn:medibus:authority:SPRINGFIELD_HOSP|A|1,2$3\\4')}`;
     expect(entryOf(bundle, only<Patient>(bundle, 'Patient')).fullUrl).toBe(expected);
     expect(only<Account>(bundle, 'Account').subject?.[0]?.reference).toBe(expected);
   });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Bundle, Identifier } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import type { Hl7Message } from '../../src/hl7/index.js';
-import { uuidv5 } from '../../src/util/ids.js';
+import { nameUuid } from '../../src/util/ids.js';
 import { conditionalIdentifier, CORPUS, corpusFiles, EDGE, edgeFiles, mappingFor, messagesOf, TIMEZONE } from './support.js';
 
 interface Case {
@@ -77,7 +77,7 @@ describe('a resent message changes nothing', () => {
         const identifiers = (entry.resource as { identifier?: Identifier | Identifier[] }).identifier;
         const list = Array.isArray(identifiers) ? identifiers : identifiers === undefined ? [] : [identifiers];
         expect(list.some((i) => i.system === system && i.value === value), `${type} does not carry ${system}|${value}`).toBe(true);
-        expect(entry.fullUrl).toBe(`urn:uuid:${uuidv5(`${type}|${system}|${value}`)}`);
+        expect(entry.fullUrl).toBe(`urn:uuid:${nameUuid(`${type}|${system}|${value}`)}`);
       }
 
       const inBundle = new Set(fullUrls);

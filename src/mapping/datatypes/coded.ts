@@ -42,14 +42,18 @@ function codingAt(rep: Repetition, [c, d, s, v]: Triplet, ctx: ConvertContext): 
 
 /** CWE → CodeableConcept. */
 export const codeableConcept: Converter = (rep, ctx) => {
+  // most CWEs stop at the first triplet (`code^text^system`): the components past the end are not read
+  const count = rep.componentCount;
   let coding: Coding[] | undefined;
   let orphanText = '';
-  for (const triplet of TRIPLETS) {
+  for (let t = 0; t < TRIPLETS.length; t++) {
+    const triplet = TRIPLETS[t];
+    if (triplet[0] > count && triplet[1] > count) break;
     const one = codingAt(rep, triplet, ctx);
     if (one) (coding ??= []).push(one);
     else if (orphanText === '') orphanText = rep.component(triplet[1]);
   }
-  const text = rep.component(9) || orphanText;
+  const text = (count >= 9 ? rep.component(9) : '') || orphanText;
   if (coding === undefined && text === '') return undefined;
   const cc: CodeableConcept = {};
   if (coding) cc.coding = coding;
@@ -64,7 +68,7 @@ export const coding: Converter = (rep, ctx) => codingAt(rep, TRIPLETS[0], ctx);
 export const code: Converter = (rep, ctx) => {
   const value = (rep.component(1) || rep.component(4)).trim();
   if (value === '') return undefined;
-  if (!CODE.test(value)) {
+  if (!isCode(value)) {
     ctx.warn('not a valid FHIR code (leading/trailing or repeated whitespace)');
     return undefined;
   }
@@ -72,6 +76,15 @@ export const code: Converter = (rep, ctx) => {
 };
 /** FHIR R4 code: no leading/trailing whitespace, no runs of whitespace. */
 const CODE = /^[^\s]+( [^\s]+)*$/;
+
+/** CODE.test, without the regex for the usual code of printable ASCII and no space. */
+function isCode(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return CODE.test(value);
+  }
+  return value !== '';
+}
 
 /**
  * CWE → string (IG CWE[string]: CWE.9, else CWE.2); used for XAD.9 district. When both are

@@ -116,12 +116,31 @@ function timePart(s: string, ctx: ConvertContext): string {
   return `T${s.slice(8, 10)}:${d >= 12 ? s.slice(10, 12) : '00'}:${d >= 14 ? s.slice(12, 14) : '00'}${found.fraction}${offsetFor(ctx)}`;
 }
 
+/**
+ * The last dateTime converted: a lab message repeats one time in every OBX (OBX-14, or OBR-7
+ * for each observation), and the result is a function of the text and the zone only.
+ */
+let lastText = '';
+let lastZone: string | undefined;
+let lastDateTime = '';
+
 /** DTM text → FHIR dateTime; '' → undefined silently. `label` (e.g. `XPN.12`) prefixes warnings. */
 export function toDateTime(text: string, ctx: ConvertContext, label?: string): string | undefined {
   if (text === '') return undefined;
+  const zone = ctx.defaultTimezone;
+  if (text === lastText && zone === lastZone) return lastDateTime;
   const s = text.trim();
   if (!scan(s, false)) return invalid(ctx, label, 'DTM');
-  return found.digits >= 10 ? datePart(s) + timePart(s, ctx) : datePart(s);
+  if (found.digits < 10) return datePart(s);
+  // a zone that resolves to nothing warns (per value): only values that did not are remembered
+  const zoned = found.offset !== '' || zone === undefined || zone === '' || zoneResolver(zone) !== undefined;
+  const value = datePart(s) + timePart(s, ctx);
+  if (zoned) {
+    lastText = text;
+    lastZone = zone;
+    lastDateTime = value;
+  }
+  return value;
 }
 
 /** DTM/DT text → FHIR date (the date as written; time and offset dropped). */

@@ -22,7 +22,7 @@
  *   the cross-version package publishes (the extension is named after the element, value[x]).
  */
 import type { Attachment, CodeableConcept, Extension, Quantity } from '@medplum/fhirtypes';
-import type { Field, Repetition, Segment } from '../../hl7/index.js';
+import { compilePath, Repetition, type Field, type Segment } from '../../hl7/index.js';
 import { attachmentFromEd, attachmentFromRp } from './attachment.js';
 import { codeableConcept, codeableConceptFromId } from './coded.js';
 import { period, toDateTime, toTime } from './datetime.js';
@@ -34,9 +34,12 @@ import { setUnits } from './units.js';
 const VALUE_ATTACHMENT_URL = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.value';
 const TEXT_TYPES: ReadonlySet<string> = new Set(['ST', 'TX', 'FT']);
 
+const OBX_2 = compilePath('OBX-2');
+const OBX_6_FIRST = compilePath('OBX-6[1]');
+
 /** OBX-2, trimmed (senders pad it) */
 function valueType(seg: Segment): string {
-  return seg.field(2).value.trim().toUpperCase();
+  return OBX_2.get(seg).trim().toUpperCase();
 }
 
 function withUnits(q: Quantity, units: Repetition, ctx: ConvertContext): Quantity {
@@ -136,10 +139,28 @@ function asText(rep: Repetition, ctx: ConvertContext, warning: string): ChoiceVa
   return { type: 'string', value: text };
 }
 
-function observationValues(seg: Segment): { type: string; reps: readonly Repetition[]; units: Repetition } | undefined {
+interface ObservationValues {
+  readonly type: string;
+  readonly reps: readonly Repetition[];
+  readonly units: Repetition;
+}
+
+/**
+ * The OBX read last and what it holds: obx-value, obx-components and obx-attachment read the
+ * same OBX one after the other. Segments are immutable, so their identity is a safe key; the
+ * cache holds on to one segment (of the last message) at most.
+ */
+let lastSegment: Segment | undefined;
+let lastValues: ObservationValues | undefined;
+
+function observationValues(seg: Segment): ObservationValues | undefined {
+  if (seg === lastSegment) return lastValues;
   const field: Field = seg.field(5);
-  if (field.isEmpty || field.isNull) return undefined;
-  return { type: valueType(seg), reps: field.repetitions(), units: seg.field(6).repetition(1) };
+  // OBX-2 and OBX-6 through paths: no Field objects for a code and a unit
+  const values = field.isEmpty || field.isNull ? undefined : { type: valueType(seg), reps: field.repetitions(), units: new Repetition(OBX_6_FIRST.raw(seg), seg.ctx) };
+  lastSegment = seg;
+  lastValues = values;
+  return values;
 }
 
 /** OBX → Observation.value[x]: a ChoiceValue, or undefined (no value, or repeated non-text values: see obx-components). */

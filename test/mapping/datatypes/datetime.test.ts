@@ -175,3 +175,21 @@ describe('DR → Period (IG DR[Period])', () => {
     expect(ctx.warnings).toEqual([expect.stringMatching(/^DR\.2: not a valid DTM/)]);
   });
 });
+
+describe('the same DTM converted again', () => {
+  // toDateTime remembers its last result: the zone is part of what it remembers
+  it('follows the zone of each conversion', () => {
+    expect(dateTime(rep('202403121000'), context({ defaultTimezone: 'Asia/Ho_Chi_Minh' }))).toBe('2024-03-12T10:00:00+07:00');
+    expect(dateTime(rep('202403121000'), context({ defaultTimezone: 'Asia/Ho_Chi_Minh' }))).toBe('2024-03-12T10:00:00+07:00');
+    expect(dateTime(rep('202403121000'), context({ defaultTimezone: 'Europe/Paris' }))).toBe('2024-03-12T10:00:00+01:00');
+    expect(dateTime(rep('202403121000'), context())).toBe('2024-03-12T10:00:00+00:00');
+  });
+
+  it('warns every time it cannot resolve the zone', () => {
+    for (let i = 0; i < 2; i++) {
+      const ctx = context({ defaultTimezone: 'Mars/Olympus' });
+      expect(dateTime(rep('202403121000'), ctx)).toBe('2024-03-12T10:00:00+00:00');
+      expect(ctx.warnings).toHaveLength(1);
+    }
+  });
+});

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lookupConverter, ucumFor } from '../../../src/mapping/datatypes/index.js';
+import { parseNm } from '../../../src/mapping/datatypes/numeric.js';
 import { context, fhirIssues, rep } from './support.js';
 
 const decimal = lookupConverter('decimal')!;
@@ -141,5 +143,31 @@ describe('NR → Range (IG NR[Range])', () => {
   it('maps NR.1 low and NR.2 high', () => {
     expect(nr(rep('3.5^5.0'), context())).toEqual({ low: { value: 3.5 }, high: { value: 5 } });
     expect(nr(rep('^5'), context())).toEqual({ high: { value: 5 } });
+  });
+});
+
+describe('NM and code syntax checks', () => {
+  // the definitions the loops in numeric.ts and coded.ts stand for
+  const NM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+  const CODE = /^[^\s]+( [^\s]+)*$/;
+  const code = lookupConverter('code')!;
+
+  it('parseNm accepts exactly the NM syntax', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ +\-.0-9a-e]{0,8}$/), (text) => {
+        const s = text.trim();
+        expect(parseNm(text), JSON.stringify(text)).toBe(NM.test(s) ? (Number(s) === 0 ? 0 : Number(s)) : undefined);
+      }),
+    );
+  });
+
+  it('a code is kept exactly when it has no leading, trailing or repeated white space', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[ a-zA-Z\t\u00a0é-]{1,8}$/), (text) => {
+        const ctx = context();
+        const trimmed = text.trim();
+        expect(code(rep(text), ctx), JSON.stringify(text)).toBe(trimmed !== '' && CODE.test(trimmed) ? trimmed : undefined);
+      }),
+    );
   });
 });
