@@ -5,11 +5,29 @@ import { createHash, randomBytes } from 'node:crypto';
  * sort by arrival time — handy in the message browser and in broker tooling.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = Buffer.allocUnsafe(16);
+  randomInto(bytes);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   return format(bytes);
+}
+
+/**
+ * Random bytes from a pool refilled 4 KiB at a time: one call into the kernel's CSPRNG per
+ * 256 ids instead of one per id (a system call per message showed in the intake's profile).
+ */
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let offset = POOL_SIZE;
+
+function randomInto(target: Buffer): void {
+  if (offset + target.length > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    offset = 0;
+  }
+  pool.copy(target, 0, offset, offset + target.length);
+  offset += target.length;
 }
 
 /**
