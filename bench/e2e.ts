@@ -56,7 +56,9 @@ export const WORKLOADS: readonly Workload[] = [
     mapping: 'oru-r01',
     ordering: 'none',
     message: (i) =>
-      ORU.replace('LAB20240312-004711', `E2E-${i}`)
+      // the fixture's MSH-15 is NE (no accept ACK): ask for one, the senders wait for it
+      ORU.replace('|||NE|AL|', '|||AL|NE|')
+        .replace('LAB20240312-004711', `E2E-${i}`)
         .replaceAll('MRN0048213', `M-${i}`)
         .replaceAll('LAB7781230', `L${i}A`)
         .replaceAll('LAB7781231', `L${i}B`)

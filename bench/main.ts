@@ -7,12 +7,14 @@ import { runParserBench } from './parser.js';
 import { runMllpBench } from './mllp.js';
 import { runMappingBench } from './mapping.js';
 import { runFhirServerBench } from './fhir-server.js';
+import { runE2eBench } from './e2e.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   parser: runParserBench,
   mllp: () => runMllpBench(),
   mapping: runMappingBench,
   'fhir-server': () => runFhirServerBench(),
+  e2e: () => runE2eBench(),
 };
 
 async function main(): Promise<void> {
