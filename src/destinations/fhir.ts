@@ -4,11 +4,11 @@
  * Statuses are classified in http-errors.ts, credentials in auth.ts.
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import type { Logger } from '../log.js';
-import { authSchema, createAuthorizer, sendAuthorized, type AuthConfig } from './auth.js';
+import { authSchema, type AuthConfig } from './auth.js';
+import { HttpEndpoint } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import { isRecord, isSuccess, outcomeSummary, parseJson, responseError } from './http-errors.js';
-import { headersSchema, HttpTransport, lowerCased, safeUrl, tlsSchema, type TlsConfig } from './http-request.js';
+import { isRecord, outcomeSummary, parseJson } from './http-errors.js';
+import { headersSchema, tlsSchema, type TlsConfig } from './http-request.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
 export interface FhirDestinationConfig {
@@ -54,57 +54,37 @@ export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
 };
 
 class FhirDestination implements Destination {
-  readonly #config: FhirDestinationConfig;
-  readonly #url: URL;
-  readonly #who: string;
-  readonly #log: Logger;
-  readonly #transport: HttpTransport;
-  readonly #auth: ReturnType<typeof createAuthorizer>;
-  readonly #headers: Readonly<Record<string, string>>;
+  readonly #endpoint: HttpEndpoint;
 
   constructor(config: FhirDestinationConfig, context: DestinationContext) {
-    this.#config = config;
-    // `[base]` without a trailing slash: some servers redirect `/fhir/` to `/fhir`, and a
-    // redirected POST would be a rejected delivery.
-    this.#url = new URL(config.url.replace(/\/+$/, ''));
-    this.#who = `FHIR server ${safeUrl(this.#url)}`;
-    this.#log = context.log.child({ destination: context.name, type: 'fhir', url: safeUrl(this.#url) });
-    this.#transport = new HttpTransport(config.tls);
-    this.#auth = createAuthorizer(config.auth, this.#transport, config.timeout, this.#log);
-    this.#headers = {
-      ...lowerCased(config.headers),
-      'content-type': 'application/fhir+json',
-      accept: 'application/fhir+json',
-      prefer: `return=${config.prefer}`,
-    };
+    this.#endpoint = new HttpEndpoint(
+      {
+        // `[base]` without a trailing slash: some servers redirect `/fhir/` to `/fhir`, and a
+        // redirected POST would be a rejected delivery.
+        url: new URL(config.url.replace(/\/+$/, '')),
+        type: 'fhir',
+        peer: 'FHIR server',
+        timeout: config.timeout,
+        headers: config.headers,
+        fixed: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: `return=${config.prefer}` },
+        auth: config.auth,
+        tls: config.tls,
+      },
+      context,
+    );
   }
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
-    const body = requireTransaction(message);
-    const started = Date.now();
-    const response = await sendAuthorized(this.#transport, this.#auth, {
-      url: this.#url,
-      // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
-      headers: { ...this.#headers, 'x-request-id': message.messageId },
-      body,
-      timeoutMs: this.#config.timeout,
-      signal,
-    });
-    const ms = Date.now() - started;
-    if (!isSuccess(response.status)) {
-      this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'FHIR server refused the transaction');
-      throw responseError(this.#who, response);
-    }
-    const checked = checkEntries(this.#who, response.body, message.entries);
-    if (checked.warning !== undefined) this.#log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
+    const endpoint = this.#endpoint;
+    // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
+    const response = await endpoint.post(message.messageId, requireTransaction(message), { 'x-request-id': message.messageId }, signal);
+    const checked = checkEntries(endpoint.who, response.body, message.entries);
+    if (checked.warning !== undefined) endpoint.log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
     if (checked.error !== undefined) throw checked.error;
-    this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'FHIR transaction accepted');
   }
 
   close(): Promise<void> {
-    this.#auth.close();
-    this.#transport.close();
-    return Promise.resolve();
+    return this.#endpoint.close();
   }
 }
 

@@ -2,11 +2,10 @@
  * The http destination: POSTs one JSON document per message to a webhook. Statuses are
  * classified as for the fhir destination (http-errors.ts); any 2xx is success.
  */
-import type { Logger } from '../log.js';
-import { authSchema, createAuthorizer, sendAuthorized, type AuthConfig } from './auth.js';
+import { authSchema, type AuthConfig } from './auth.js';
+import { HttpEndpoint } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import { isSuccess, responseError } from './http-errors.js';
-import { headersSchema, HttpTransport, lowerCased, safeUrl, tlsSchema, type TlsConfig } from './http-request.js';
+import { headersSchema, tlsSchema, type TlsConfig } from './http-request.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
 export interface HttpDestinationConfig {
@@ -74,47 +73,34 @@ export function webhookBody(message: OutboundMessage, payload: 'bundle' | 'hl7')
 }
 
 class HttpDestination implements Destination {
-  readonly #config: HttpDestinationConfig;
-  readonly #url: URL;
-  readonly #who: string;
-  readonly #log: Logger;
-  readonly #transport: HttpTransport;
-  readonly #auth: ReturnType<typeof createAuthorizer>;
-  readonly #headers: Readonly<Record<string, string>>;
+  readonly #payload: HttpDestinationConfig['payload'];
+  readonly #endpoint: HttpEndpoint;
 
   constructor(config: HttpDestinationConfig, context: DestinationContext) {
-    this.#config = config;
-    this.#url = new URL(config.url);
-    this.#who = `webhook ${safeUrl(this.#url)}`;
-    this.#log = context.log.child({ destination: context.name, type: 'http', url: safeUrl(this.#url) });
-    this.#transport = new HttpTransport(config.tls);
-    this.#auth = createAuthorizer(config.auth, this.#transport, config.timeout, this.#log);
-    this.#headers = { ...lowerCased(config.headers), 'content-type': 'application/json', accept: 'application/json' };
+    this.#payload = config.payload;
+    this.#endpoint = new HttpEndpoint(
+      {
+        url: new URL(config.url),
+        type: 'http',
+        peer: 'webhook',
+        timeout: config.timeout,
+        headers: config.headers,
+        fixed: { 'content-type': 'application/json', accept: 'application/json' },
+        auth: config.auth,
+        tls: config.tls,
+      },
+      context,
+    );
   }
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
-    const body = Buffer.from(JSON.stringify(webhookBody(message, this.#config.payload)), 'utf8');
-    const started = Date.now();
-    const response = await sendAuthorized(this.#transport, this.#auth, {
-      url: this.#url,
-      // The same key on every retry and replay lets the receiver drop duplicates
-      // (IETF draft-ietf-httpapi-idempotency-key-header).
-      headers: { ...this.#headers, 'idempotency-key': message.messageId, 'x-request-id': message.messageId },
-      body,
-      timeoutMs: this.#config.timeout,
-      signal,
-    });
-    const ms = Date.now() - started;
-    if (!isSuccess(response.status)) {
-      this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'webhook refused the message');
-      throw responseError(this.#who, response);
-    }
-    this.#log.debug({ messageId: message.messageId, status: response.status, ms }, 'webhook accepted the message');
+    const body = Buffer.from(JSON.stringify(webhookBody(message, this.#payload)), 'utf8');
+    // The same key on every retry and replay lets the receiver drop duplicates
+    // (IETF draft-ietf-httpapi-idempotency-key-header).
+    await this.#endpoint.post(message.messageId, body, { 'idempotency-key': message.messageId, 'x-request-id': message.messageId }, signal);
   }
 
   close(): Promise<void> {
-    this.#auth.close();
-    this.#transport.close();
-    return Promise.resolve();
+    return this.#endpoint.close();
   }
 }

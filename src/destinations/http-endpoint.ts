@@ -1,0 +1,73 @@
+/**
+ * One HTTP endpoint that a destination POSTs to (the fhir and http connectors): its URL, TLS
+ * agent, credentials and fixed headers, and the rule they share — a non-2xx answer is a
+ * DeliveryError classified by http-errors.ts, logged at debug without the body.
+ */
+import type { Logger } from '../log.js';
+import { createAuthorizer, sendAuthorized, type AuthConfig, type Authorizer } from './auth.js';
+import { isSuccess, responseError } from './http-errors.js';
+import { HttpTransport, lowerCased, safeUrl, type HttpResponse, type TlsConfig } from './http-request.js';
+import type { DestinationContext } from './types.js';
+
+export interface HttpEndpointOptions {
+  readonly url: URL;
+  /** the connector's type, for the log */
+  readonly type: string;
+  /** what the peer is, for error texts: `FHIR server`, `webhook` */
+  readonly peer: string;
+  /** ms for the whole exchange */
+  readonly timeout: number;
+  /** the channel's headers; `fixed` (the connector's own) replace any of the same name */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly fixed: Readonly<Record<string, string>>;
+  readonly auth: AuthConfig | undefined;
+  readonly tls: TlsConfig;
+}
+
+export class HttpEndpoint {
+  /** `FHIR server https://host/fhir`: names the peer in errors, never with credentials */
+  readonly who: string;
+  readonly log: Logger;
+  readonly #peer: string;
+  readonly #url: URL;
+  readonly #timeout: number;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #transport: HttpTransport;
+  readonly #auth: Authorizer;
+
+  constructor(options: HttpEndpointOptions, context: DestinationContext) {
+    this.#peer = options.peer;
+    this.#url = options.url;
+    this.#timeout = options.timeout;
+    this.who = `${options.peer} ${safeUrl(options.url)}`;
+    this.log = context.log.child({ destination: context.name, type: options.type, url: safeUrl(options.url) });
+    this.#transport = new HttpTransport(options.tls);
+    this.#auth = createAuthorizer(options.auth, this.#transport, options.timeout, this.log);
+    this.#headers = { ...lowerCased(options.headers), ...options.fixed };
+  }
+
+  /** POSTs `body`; resolves with a 2xx answer, throws the classified DeliveryError otherwise */
+  async post(messageId: string, body: Buffer, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<HttpResponse> {
+    const started = Date.now();
+    const response = await sendAuthorized(this.#transport, this.#auth, {
+      url: this.#url,
+      headers: { ...this.#headers, ...headers },
+      body,
+      timeoutMs: this.#timeout,
+      signal,
+    });
+    const ms = Date.now() - started;
+    if (!isSuccess(response.status)) {
+      this.log.debug({ messageId, status: response.status, ms }, `${this.#peer} refused the message`);
+      throw responseError(this.who, response);
+    }
+    this.log.debug({ messageId, status: response.status, ms }, `${this.#peer} accepted the message`);
+    return response;
+  }
+
+  close(): Promise<void> {
+    this.#auth.close();
+    this.#transport.close();
+    return Promise.resolve();
+  }
+}
