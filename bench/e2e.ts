@@ -128,29 +128,34 @@ async function runWorkload(workload: Workload, total: number): Promise<E2eRow> {
   const sampler = setInterval(() => rss.push(rssMiB(medibus.pid!)), 1000);
   const first = now();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      const client = new MllpClient({ host: '127.0.0.1', port });
-      for (let i = next++; i < total; i = next++) {
-        const controlId = `E2E-${i}`;
-        const sent = now();
-        sentAt.set(controlId, sent);
-        const ack = (await client.send(Buffer.from(workload.message(i), 'utf8'), { timeoutMs: 30_000 })).toString('latin1');
-        ackLatencies.push(now() - sent);
-        if (!/MSA\|(AA|CA)\|/.test(ack)) throw new Error(`message ${i} was not accepted: ${ack.split('\r').find((s) => s.startsWith('MSA'))}`);
-      }
-      await client.close();
-    }),
-  );
-  const deadline = Date.now() + 600_000;
-  while (latencies.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  clearInterval(sampler);
-  rss.push(rssMiB(medibus.pid!));
-  if (latencies.length < total) console.warn(`${workload.name}: only ${latencies.length} of ${total} stored in time`);
-  await stop(medibus);
-  fhir.stop();
-  await deleteTopology(id, workload);
-  await rm(dir, { recursive: true, force: true });
+  // Whatever happens (a refused message, a timeout), the child processes, the channel's
+  // queues and the temporary channel file go: a failed run leaves nothing behind.
+  try {
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        const client = new MllpClient({ host: '127.0.0.1', port });
+        for (let i = next++; i < total; i = next++) {
+          const controlId = `E2E-${i}`;
+          const sent = now();
+          sentAt.set(controlId, sent);
+          const ack = (await client.send(Buffer.from(workload.message(i), 'utf8'), { timeoutMs: 30_000 })).toString('latin1');
+          ackLatencies.push(now() - sent);
+          if (!/MSA\|(AA|CA)\|/.test(ack)) throw new Error(`message ${i} was not accepted: ${ack.split('\r').find((s) => s.startsWith('MSA'))}`);
+        }
+        await client.close();
+      }),
+    );
+    const deadline = Date.now() + 600_000;
+    while (latencies.length < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    rss.push(rssMiB(medibus.pid!));
+    if (latencies.length < total) console.warn(`${workload.name}: only ${latencies.length} of ${total} stored in time`);
+  } finally {
+    clearInterval(sampler);
+    await stop(medibus);
+    fhir.stop();
+    await deleteTopology(id, workload);
+    await rm(dir, { recursive: true, force: true });
+  }
   latencies.sort((a, b) => a - b);
   ackLatencies.sort((a, b) => a - b);
   const sample = Buffer.from(workload.message(0), 'utf8').length;
