@@ -1,4 +1,4 @@
-/** Reads files under fixtures/hl7 (never ../shared: tests must run from the repository alone). */
+/** Reads files under fixtures/hl7, the corpus copied into this repository: tests run from a clone alone. */
 import { readdirSync, readFileSync } from 'node:fs';
 
 const root = new URL('../../fixtures/hl7/', import.meta.url);

@@ -1,3 +1,4 @@
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +23,7 @@ transaction Bundle and prints it as JSON. No broker is involved.
 Warnings go to stderr. Exits 1 if a message could not be converted.
 `;
 
-export interface ConvertDeps {
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
+export interface ConvertDeps extends CliDeps {
   readonly cwd?: string;
 }
 
@@ -40,17 +39,13 @@ interface Args {
 export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../../mappings/', import.meta.url));
 
 export async function run(argv: string[], deps: ConvertDeps = {}): Promise<number> {
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const err = deps.err ?? ((text: string) => void process.stderr.write(text));
+  const io = cliIo(deps);
+  const { out, err } = io;
   const cwd = deps.cwd ?? process.cwd();
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
+  if (printedHelp(argv, io, USAGE)) return 0;
   const args = parseArgs(argv);
   if (typeof args === 'string') {
-    err(`medibus convert: ${args}\n\n${USAGE}`);
-    return 2;
+    return usageError(io, 'convert', args, USAGE);
   }
 
   let messages: readonly Hl7Message[];

@@ -4,6 +4,7 @@
  * its base URL on stdout (one line, for scripts), serves until SIGINT/SIGTERM, then stops
  * accepting, lets in-flight requests finish and exits 0.
  */
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { parseArgs } from 'node:util';
 import { ERRORS } from '../../errors.js';
 import { startFhirServer, type RunningFhirServer, type ValidationMode } from '../../fhir-server/index.js';
@@ -26,9 +27,7 @@ Prints the base URL, e.g. http://127.0.0.1:8081/fhir, and serves until SIGINT or
 
 const MODES: readonly ValidationMode[] = ['fast', 'medplum', 'off'];
 
-export interface FhirServerDeps {
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
+export interface FhirServerDeps extends CliDeps {
   /** stops the server when aborted; SIGINT/SIGTERM by default */
   readonly signal?: AbortSignal;
 }
@@ -42,16 +41,12 @@ interface Args {
 }
 
 export async function run(argv: string[], deps: FhirServerDeps = {}): Promise<number> {
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const err = deps.err ?? ((text: string) => void process.stderr.write(text));
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
+  const io = cliIo(deps);
+  const { out, err } = io;
+  if (printedHelp(argv, io, USAGE)) return 0;
   const args = readArgs(argv);
   if (typeof args === 'string') {
-    err(`medibus fhir-server: ${args}\n\n${USAGE}`);
-    return 2;
+    return usageError(io, 'fhir-server', args, USAGE);
   }
   if (args.host === '0.0.0.0' || args.host === '::') {
     err(`medibus fhir-server: warning MEDIBUS_ERR_CONFIG_EXPOSED --host ${args.host}: ${ERRORS.MEDIBUS_ERR_CONFIG_EXPOSED.hint}\n`);

@@ -1,3 +1,4 @@
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { channelSchema } from '../../config/load.js';
 
 const USAGE = `usage: medibus schema
@@ -7,12 +8,7 @@ connector). The repository keeps a copy in channels/channel.schema.json for edit
   medibus schema > channels/channel.schema.json
 `;
 
-export interface SchemaDeps {
-  /** stdout by default */
-  readonly out?: (text: string) => void;
-  /** stderr by default */
-  readonly err?: (text: string) => void;
-}
+export type SchemaDeps = CliDeps;
 
 /** The schema as committed: two-space JSON with a final newline, so diffs stay readable. */
 export function schemaJson(): string {
@@ -20,16 +16,9 @@ export function schemaJson(): string {
 }
 
 export async function run(argv: string[], deps: SchemaDeps = {}): Promise<number> {
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const err = deps.err ?? ((text: string) => void process.stderr.write(text));
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
-  if (argv.length > 0) {
-    err(`medibus schema: unexpected argument "${argv[0]}"\n\n${USAGE}`);
-    return 2;
-  }
-  out(schemaJson());
+  const io = cliIo(deps);
+  if (printedHelp(argv, io, USAGE)) return 0;
+  if (argv.length > 0) return usageError(io, 'schema', `unexpected argument "${argv[0]}"`, USAGE);
+  io.out(schemaJson());
   return 0;
 }

@@ -1,3 +1,4 @@
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../../config/units.js';
@@ -20,12 +21,8 @@ overtake it at the receiver).
 Exit status: 0 when every message got AA or CA, 1 otherwise, 2 for a usage or input error.
 `;
 
-export interface SendDeps {
-  /** where the per-message report goes; stdout by default */
-  readonly out?: (text: string) => void;
-  /** usage and fatal errors; stderr by default */
-  readonly err?: (text: string) => void;
-}
+/** `out` gets the per-message report */
+export type SendDeps = CliDeps;
 
 interface SendArgs {
   readonly file: string;
@@ -36,16 +33,12 @@ interface SendArgs {
 }
 
 export async function run(argv: string[], deps: SendDeps = {}): Promise<number> {
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const err = deps.err ?? ((text: string) => void process.stderr.write(text));
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
+  const io = cliIo(deps);
+  const { out, err } = io;
+  if (printedHelp(argv, io, USAGE)) return 0;
   const args = readArgs(argv);
   if (typeof args === 'string') {
-    err(`medibus send: ${args}\n\n${USAGE}`);
-    return 2;
+    return usageError(io, 'send', args, USAGE);
   }
   const messages = await readMessages(args, err);
   if (messages === undefined) return 2;

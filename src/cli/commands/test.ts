@@ -1,3 +1,4 @@
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
@@ -24,9 +25,7 @@ test fails.
   --mappings DIR   mappings (default ./mappings, else the mappings shipped with medibus)
 `;
 
-export interface TestDeps {
-  readonly out?: (text: string) => void;
-  readonly err?: (text: string) => void;
+export interface TestDeps extends CliDeps {
   readonly cwd?: string;
 }
 
@@ -37,20 +36,16 @@ interface Outcome {
 }
 
 export async function run(argv: string[], deps: TestDeps = {}): Promise<number> {
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const err = deps.err ?? ((text: string) => void process.stderr.write(text));
+  const io = cliIo(deps);
+  const { out, err } = io;
   const cwd = deps.cwd ?? process.cwd();
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
+  if (printedHelp(argv, io, USAGE)) return 0;
   const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if ((arg === '--channels' || arg === '--mappings') && i + 1 < argv.length) options[arg.slice(2)] = argv[++i];
     else {
-      err(`medibus test: ${arg.startsWith('-') ? `unknown option or missing value "${arg}"` : `unexpected argument "${arg}"`}\n\n${USAGE}`);
-      return 2;
+      return usageError(io, 'test', arg.startsWith('-') ? `unknown option or missing value "${arg}"` : `unexpected argument "${arg}"`, USAGE);
     }
   }
   const channelsDir = path.resolve(cwd, options['channels'] ?? 'channels');

@@ -1,3 +1,4 @@
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import type { Diagnostic } from '../../config/diagnostics.js';
 import { formatDiagnostic } from '../../config/diagnostics.js';
 import type { Env } from '../../config/env.js';
@@ -11,26 +12,19 @@ schema, the environment (\${VAR}) and the rules across channels (unique ids and 
 Prints every problem as file:line:column; exits 1 if any is an error.
 `;
 
-export interface ValidateDeps {
-  /** where the report goes; stdout by default */
-  readonly out?: (text: string) => void;
-  /** usage errors; stderr by default */
-  readonly err?: (text: string) => void;
+/** `out` gets the report */
+export interface ValidateDeps extends CliDeps {
   readonly env?: Env;
   readonly specs?: ConnectorSpecs;
 }
 
 export async function run(argv: string[], deps: ValidateDeps = {}): Promise<number> {
-  const out = deps.out ?? ((text: string) => void process.stdout.write(text));
-  const err = deps.err ?? ((text: string) => void process.stderr.write(text));
-  if (argv.includes('--help') || argv.includes('-h')) {
-    out(USAGE);
-    return 0;
-  }
+  const io = cliIo(deps);
+  const { out } = io;
+  if (printedHelp(argv, io, USAGE)) return 0;
   const unexpected = argv.find((arg) => arg.startsWith('-')) ?? argv[1];
   if (unexpected !== undefined) {
-    err(`medibus validate: unexpected argument "${unexpected}"\n\n${USAGE}`);
-    return 2;
+    return usageError(io, 'validate', `unexpected argument "${unexpected}"`, USAGE);
   }
   const { channels, diagnostics } = await loadChannels(argv[0] ?? './channels', { env: deps.env, specs: deps.specs });
   for (const diagnostic of diagnostics) out(`${formatDiagnostic(diagnostic)}\n`);
