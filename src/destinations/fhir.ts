@@ -4,22 +4,17 @@
  * Statuses are classified in http-errors.ts, credentials in auth.ts.
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import { authSchema, type AuthConfig } from './auth.js';
-import { HttpEndpoint } from './http-endpoint.js';
+import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
 import { isRecord, outcomeSummary, parseJson } from './http-errors.js';
-import { headersSchema, tlsSchema, type TlsConfig } from './http-request.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
-export interface FhirDestinationConfig {
-  readonly url: string;
-  /** ms */
-  readonly timeout: number;
+export interface FhirDestinationConfig extends HttpTargetConfig {
   readonly prefer: 'minimal' | 'representation' | 'OperationOutcome';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly auth?: AuthConfig;
-  readonly tls: TlsConfig;
 }
+
+// timeout before prefer: the order of the keys in "expected one of" messages
+const { timeout, ...otherTargetProperties } = httpTargetProperties;
 
 export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
   type: 'fhir',
@@ -37,15 +32,13 @@ export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
         description: 'Base URL of the FHIR R4 server; the transaction is POSTed to it as is (FHIR http.html#transaction). Usually ${EMR_FHIR_URL}.',
         examples: ['${EMR_FHIR_URL}', 'https://emr.example.org/fhir/R4'],
       },
-      timeout: { $ref: '#/$defs/duration', description: 'Longest wait for the complete answer, connection included; past it the attempt is retried.', default: '30s' },
+      timeout,
       prefer: {
         enum: ['minimal', 'representation', 'OperationOutcome'],
         description: 'Sent as Prefer: return=<value> (FHIR http.html#ops). minimal spares the server echoing every resource back; medibus only reads the entry statuses.',
         default: 'minimal',
       },
-      headers: headersSchema,
-      auth: authSchema,
-      tls: tlsSchema,
+      ...otherTargetProperties,
     },
   },
   create(config: FhirDestinationConfig, context: DestinationContext): Destination {
@@ -61,14 +54,11 @@ class FhirDestination implements Destination {
       {
         // `[base]` without a trailing slash: some servers redirect `/fhir/` to `/fhir`, and a
         // redirected POST would be a rejected delivery.
+        ...config,
         url: new URL(config.url.replace(/\/+$/, '')),
         type: 'fhir',
         peer: 'FHIR server',
-        timeout: config.timeout,
-        headers: config.headers,
         fixed: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: `return=${config.prefer}` },
-        auth: config.auth,
-        tls: config.tls,
       },
       context,
     );

@@ -4,24 +4,37 @@
  * DeliveryError classified by http-errors.ts, logged at debug without the body.
  */
 import type { Logger } from '../log.js';
-import { createAuthorizer, sendAuthorized, type AuthConfig, type Authorizer } from './auth.js';
+import { authSchema, createAuthorizer, sendAuthorized, type AuthConfig, type Authorizer } from './auth.js';
 import { isSuccess, responseError } from './http-errors.js';
-import { HttpTransport, lowerCased, safeUrl, type HttpResponse, type TlsConfig } from './http-request.js';
+import { headersSchema, HttpTransport, lowerCased, safeUrl, tlsSchema, type HttpResponse, type TlsConfig } from './http-request.js';
 import type { DestinationContext } from './types.js';
 
-export interface HttpEndpointOptions {
+/** The channel keys every HTTP destination has, besides its own. */
+export interface HttpTargetConfig {
+  readonly url: string;
+  /** ms for the whole exchange */
+  readonly timeout: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly auth?: AuthConfig;
+  readonly tls: TlsConfig;
+}
+
+/** The schema of HttpTargetConfig's keys but `url`, whose description is the connector's. */
+export const httpTargetProperties = {
+  timeout: { $ref: '#/$defs/duration', description: 'Longest wait for the complete answer, connection included; past it the attempt is retried.', default: '30s' },
+  headers: headersSchema,
+  auth: authSchema,
+  tls: tlsSchema,
+} as const;
+
+export interface HttpEndpointOptions extends Omit<HttpTargetConfig, 'url'> {
   readonly url: URL;
   /** the connector's type, for the log */
   readonly type: string;
   /** what the peer is, for error texts: `FHIR server`, `webhook` */
   readonly peer: string;
-  /** ms for the whole exchange */
-  readonly timeout: number;
-  /** the channel's headers; `fixed` (the connector's own) replace any of the same name */
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** the connector's own headers; they replace the channel's of the same name */
   readonly fixed: Readonly<Record<string, string>>;
-  readonly auth: AuthConfig | undefined;
-  readonly tls: TlsConfig;
 }
 
 export class HttpEndpoint {

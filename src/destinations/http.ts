@@ -2,20 +2,12 @@
  * The http destination: POSTs one JSON document per message to a webhook. Statuses are
  * classified as for the fhir destination (http-errors.ts); any 2xx is success.
  */
-import { authSchema, type AuthConfig } from './auth.js';
-import { HttpEndpoint } from './http-endpoint.js';
+import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import { headersSchema, tlsSchema, type TlsConfig } from './http-request.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
-export interface HttpDestinationConfig {
-  readonly url: string;
-  /** ms */
-  readonly timeout: number;
+export interface HttpDestinationConfig extends HttpTargetConfig {
   readonly payload: 'bundle' | 'hl7';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly auth?: AuthConfig;
-  readonly tls: TlsConfig;
 }
 
 export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
@@ -39,10 +31,7 @@ export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
         description: 'bundle: the FHIR Bundle under "bundle" (the channel needs a transform); hl7: the original HL7 v2 message as text under "hl7" (segments separated by \\r).',
         default: 'bundle',
       },
-      timeout: { $ref: '#/$defs/duration', description: 'Longest wait for the complete answer, connection included; past it the attempt is retried.', default: '30s' },
-      headers: headersSchema,
-      auth: authSchema,
-      tls: tlsSchema,
+      ...httpTargetProperties,
     },
   },
   create(config: HttpDestinationConfig, context: DestinationContext): Destination {
@@ -80,14 +69,11 @@ class HttpDestination implements Destination {
     this.#payload = config.payload;
     this.#endpoint = new HttpEndpoint(
       {
+        ...config,
         url: new URL(config.url),
         type: 'http',
         peer: 'webhook',
-        timeout: config.timeout,
-        headers: config.headers,
         fixed: { 'content-type': 'application/json', accept: 'application/json' },
-        auth: config.auth,
-        tls: config.tls,
       },
       context,
     );
