@@ -12,6 +12,7 @@
  * core's, used here beyond its public parse API): a conversion reads them like any field.
  */
 import { Repetition, type Hl7Path, type Presence, type Segment } from '../hl7/index.js';
+import { piece } from '../hl7/pieces.js';
 import type { Scope } from './runtime-scope.js';
 
 /**
@@ -45,8 +46,8 @@ export function compileReader(path: Hl7Path): PathReader {
       const flat = repRaw.indexOf(d.component) < 0 && (d.subcomponent === '' || repRaw.indexOf(d.subcomponent) < 0);
       return new Repetition(repRaw, flat ? seg.ctx.flat : seg.ctx);
     }
-    let raw = pieceOf(repRaw, d.component, component);
-    if (subcomponent !== undefined) raw = d.subcomponent === '' ? (subcomponent === 1 ? raw : '') : pieceOf(raw, d.subcomponent, subcomponent);
+    let raw = piece(repRaw, d.component, component);
+    if (subcomponent !== undefined) raw = piece(raw, d.subcomponent, subcomponent);
     if (raw === '' || raw === '""') return undefined;
     const flat = subcomponent !== undefined || d.subcomponent === '' || raw.indexOf(d.subcomponent) < 0;
     return new Repetition(raw, flat ? seg.ctx.flat : seg.ctx.componentLevel);
@@ -83,7 +84,7 @@ export function compileReader(path: Hl7Path): PathReader {
         }
         const sep = seg.ctx.delimiters.repetition;
         if (repetition !== undefined) {
-          const rep = view(sep === '' ? (repetition === 1 ? raw : '') : pieceOf(raw, sep, repetition), seg);
+          const rep = view(piece(raw, sep, repetition), seg);
           if (rep !== undefined && visit(rep, seg, repetition, a, b)) return;
           continue;
         }
@@ -109,8 +110,8 @@ export function compileReader(path: Hl7Path): PathReader {
       if (pin === undefined) return path.presence(scope);
       let raw = pin.repetition.raw;
       const d = pin.segment.ctx.delimiters;
-      if (component !== undefined) raw = pieceOf(raw, d.component, component);
-      if (subcomponent !== undefined && d.subcomponent !== '') raw = pieceOf(raw, d.subcomponent, subcomponent);
+      if (component !== undefined) raw = piece(raw, d.component, component);
+      if (subcomponent !== undefined && d.subcomponent !== '') raw = piece(raw, d.subcomponent, subcomponent);
       return raw === '' ? 'absent' : raw === '""' ? 'null' : 'present';
     },
   };
@@ -118,15 +119,4 @@ export function compileReader(path: Hl7Path): PathReader {
 
 function single(seg: Segment | undefined): readonly Segment[] {
   return seg === undefined ? [] : [seg];
-}
-
-function pieceOf(s: string, sep: string, n: number): string {
-  let start = 0;
-  for (let i = 1; i < n; i++) {
-    const j = s.indexOf(sep, start);
-    if (j < 0) return '';
-    start = j + 1;
-  }
-  const end = s.indexOf(sep, start);
-  return end < 0 ? s.slice(start) : s.slice(start, end);
 }
