@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import { abortError, DeliveryError } from './delivery-error.js';
 import { RotatingFile } from './file-writer.js';
-import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+import { messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
 
 export type FilePayload = 'envelope' | 'bundle' | 'hl7';
 
@@ -59,13 +59,7 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
 
 /** The line for a message, newline included. */
 export function fileLine(message: OutboundMessage, payload: FilePayload): Buffer {
-  const head = {
-    messageId: message.messageId,
-    channel: message.channel,
-    controlId: message.controlId,
-    messageType: message.messageType,
-    receivedAt: message.receivedAt.toISOString(),
-  };
+  const head = messageHead(message);
   let value: unknown;
   switch (payload) {
     case 'envelope':

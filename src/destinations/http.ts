@@ -4,7 +4,7 @@
  */
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+import { messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
 
 export interface HttpDestinationConfig extends HttpTargetConfig {
   readonly payload: 'bundle' | 'hl7';
@@ -41,13 +41,7 @@ export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
 
 /** The JSON body; `receivedAt` as ISO 8601 so any consumer can read it. */
 export function webhookBody(message: OutboundMessage, payload: 'bundle' | 'hl7'): Record<string, unknown> {
-  const head = {
-    messageId: message.messageId,
-    channel: message.channel,
-    controlId: message.controlId,
-    messageType: message.messageType,
-    receivedAt: message.receivedAt.toISOString(),
-  };
+  const head = messageHead(message);
   switch (payload) {
     case 'bundle':
       if (message.bundle === undefined) {

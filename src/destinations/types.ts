@@ -51,6 +51,18 @@ export interface OutboundMessage {
   readonly receivedAt: Date;
 }
 
+/** What identifies a message in the JSON a destination writes (webhook body, file line). */
+export function messageHead(message: OutboundMessage): Record<string, string> {
+  return {
+    messageId: message.messageId,
+    channel: message.channel,
+    controlId: message.controlId,
+    messageType: message.messageType,
+    // ISO 8601, so any consumer can read it
+    receivedAt: message.receivedAt.toISOString(),
+  };
+}
+
 /**
  * A running destination. `deliver` resolves once the destination has the message (FHIR
  * server answered 2xx for every entry, downstream ACK was AA/CA, broker confirmed, file
