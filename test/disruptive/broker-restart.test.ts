@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChannels } from '../../src/config/index.js';
-import { adtChannelYaml, adtMessage, byIdentifier, count, fhirPair, MRN_SYSTEM } from '../proofs/support.js';
+import { adtChannelYaml, adtMessage, byIdentifier, expectExactlyDelivered, fhirPair, MRN_SYSTEM } from '../proofs/support.js';
 import { brokerUrl, LOCAL_BROKER_URL, uniqueId } from '../support/broker.js';
 import { startEngine, waitFor, type RunningEngine } from '../support/engine.js';
 import { channelsDir } from '../support/process.js';
@@ -85,13 +85,8 @@ describe.skipIf(!canRun)('RabbitMQ restarted during a stream (needs the local br
     // While the broker was away, the listener stayed up and answered AE.
     expect(negatives).toContain('AE');
 
+    await expectExactlyDelivered(servers, MESSAGES);
     for (const server of [servers.emr, servers.central]) {
-      await waitFor(() => count(server, 'Patient') >= MESSAGES && count(server, 'Encounter') >= MESSAGES, 240_000).catch(() => undefined);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    for (const server of [servers.emr, servers.central]) {
-      expect(count(server, 'Patient')).toBe(MESSAGES);
-      expect(count(server, 'Encounter')).toBe(MESSAGES);
       expect(await byIdentifier(server, 'Patient', MRN_SYSTEM, `RS${MESSAGES - 1}`)).toHaveLength(1);
     }
   }, 600_000);

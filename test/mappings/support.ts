@@ -72,17 +72,7 @@ export async function convert(msg: Hl7Message): Promise<ConvertResult> {
   return mapping.convert(msg, { timezone: TIMEZONE, validate: true });
 }
 
-/** Every resource of the bundle of this type, in bundle order. */
-export function resources<T extends Resource = Resource>(bundle: Bundle, type: T['resourceType']): T[] {
-  return (bundle.entry ?? []).filter((e) => e.resource?.resourceType === type).map((e) => e.resource as T);
-}
-
-/** The one resource of this type (fails the test if there is not exactly one). */
-export function only<T extends Resource = Resource>(bundle: Bundle, type: T['resourceType']): T {
-  const found = resources<T>(bundle, type);
-  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
-  return found[0];
-}
+export { only, resources } from '../mapping/support.js';
 
 /** The entry a reference (urn:uuid:…) points to. */
 export function target<T extends Resource = Resource>(bundle: Bundle, reference: string | undefined): T | undefined {

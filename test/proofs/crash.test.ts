@@ -10,7 +10,7 @@ import { brokerUrl, deleteChannelTopology, uniqueId } from '../support/broker.js
 import { waitFor } from '../support/engine.js';
 import { channelsDir, freePort, spawnMedibus, type MedibusProcess } from '../support/process.js';
 import { ResilientSender } from '../support/sender.js';
-import { adtChannelYaml, adtMessage, byIdentifier, count, fhirPair, HOSPITAL, MRN_SYSTEM } from './support.js';
+import { adtChannelYaml, adtMessage, byIdentifier, count, expectExactlyDelivered, fhirPair, HOSPITAL, MRN_SYSTEM } from './support.js';
 
 const MESSAGES = 5000;
 const CONNECTIONS = 4;
@@ -63,15 +63,8 @@ describe('kill -9 during a stream', () => {
     await crash;
     expect(acked.size).toBe(MESSAGES);
 
+    await expectExactlyDelivered(servers, MESSAGES);
     for (const server of [servers.emr, servers.central]) {
-      // On a timeout the counts below say how far delivery got.
-      await waitFor(() => count(server, 'Patient') >= MESSAGES && count(server, 'Encounter') >= MESSAGES, 240_000).catch(() => undefined);
-    }
-    // Redeliveries after the crash may still be in flight: let them land, then count.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    for (const server of [servers.emr, servers.central]) {
-      expect(count(server, 'Patient')).toBe(MESSAGES);
-      expect(count(server, 'Encounter')).toBe(MESSAGES);
       // One attending doctor on every message: conditional create keeps them to one.
       expect(count(server, 'Practitioner')).toBe(1);
       for (const i of [0, killAfter - 1, killAfter, killAfter + 1, MESSAGES - 1]) {

@@ -4,7 +4,9 @@
  */
 import { parseSearchRequest } from '@medplum/core';
 import type { Resource, ResourceType } from '@medplum/fhirtypes';
+import { expect } from 'vitest';
 import { startFhirServer, type RunningFhirServer } from '../../src/fhir-server/index.js';
+import { waitFor } from '../support/engine.js';
 
 export const HOSPITAL = 'BV-CHO-RAY';
 /** the system the shipped adt mapping gives CX identifiers whose authority is HOSPITAL */
@@ -80,4 +82,21 @@ export function count(server: RunningFhirServer, type: ResourceType): number {
 export async function byIdentifier<T extends Resource>(server: RunningFhirServer, type: ResourceType, system: string, value: string): Promise<T[]> {
   const request = parseSearchRequest(`${type}?identifier=${encodeURIComponent(`${system}|${value}`)}`);
   return (await server.repository.searchResources(request)) as unknown as T[];
+}
+
+/**
+ * Waits until both servers hold `n` patients and encounters (up to 4 minutes: after a crash
+ * or a broker restart the backlog is redelivered), lets redeliveries still in flight land,
+ * then checks that there are exactly `n` of each: everything arrived, nothing twice.
+ */
+export async function expectExactlyDelivered(servers: { emr: RunningFhirServer; central: RunningFhirServer }, n: number): Promise<void> {
+  for (const server of [servers.emr, servers.central]) {
+    // On a timeout the counts below say how far delivery got.
+    await waitFor(() => count(server, 'Patient') >= n && count(server, 'Encounter') >= n, 240_000).catch(() => undefined);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  for (const server of [servers.emr, servers.central]) {
+    expect(count(server, 'Patient')).toBe(n);
+    expect(count(server, 'Encounter')).toBe(n);
+  }
 }
