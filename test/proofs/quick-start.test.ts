@@ -66,16 +66,6 @@ async function medibusSend(file: string, port: number): Promise<{ code: number; 
   return { code, out };
 }
 
-async function queueDepth(queue: string): Promise<number> {
-  const connection = await connect(url);
-  try {
-    const channel = await connection.createChannel();
-    return (await channel.checkQueue(queue)).messageCount;
-  } finally {
-    await connection.close();
-  }
-}
-
 describe('the README quick start', () => {
   it('a Vietnamese admission is accepted and its Patient appears, diacritics intact, in the EMR and the central repository', async () => {
     const { out } = await medibusSend('adt-a01-vi-utf8.hl7', ports.adt);
@@ -106,6 +96,13 @@ describe('the README quick start', () => {
   it('a message without any patient identifier is accepted, then parked in the failed queue, not lost', async () => {
     const { out } = await medibusSend('adt-a01-no-mrn.hl7', ports.adt);
     expect(out).toContain('ctrl=NM-01 → CA');
-    await waitFor(async () => (await queueDepth(`medibus.${ids.adt}.failed`)) === 1, 30_000, 'the message in the failed queue');
+    const connection = await connect(url);
+    try {
+      const channel = await connection.createChannel();
+      const failed = `medibus.${ids.adt}.failed`;
+      await waitFor(async () => (await channel.checkQueue(failed)).messageCount === 1, 30_000, 'the message in the failed queue');
+    } finally {
+      await connection.close();
+    }
   });
 });
