@@ -15,13 +15,13 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { retryLevels } from '../src/broker/retry.js';
 import { MllpClient } from '../src/mllp/client.js';
 import { deleteChannelTopology } from '../test/support/broker.js';
+import { freePort } from '../test/support/process.js';
 import { brokerCeiling } from './broker-ceiling.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -238,17 +238,6 @@ async function stop(child: ChildProcess): Promise<void> {
 async function deleteTopology(id: string, w: Workload): Promise<void> {
   const retry = { maxAttempts: 8, initialDelay: 1000, maxDelay: 600_000, backoffCoefficient: 2 };
   await deleteChannelTopology(AMQP_URL, { channelId: id, partitions: 8, destinations: [{ name: 'emr', retryLevels: w.ordering === 'none' ? retryLevels(retry) : [] }] });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      server.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { formatDiagnostic } from '../src/config/index.js';
 import { parseMessage } from '../src/hl7/index.js';
 import { loadMapping, type CompiledMapping } from '../src/mapping/index.js';
+import { median } from './stats.js';
 
 const root = (relative: string): string => fileURLToPath(new URL(`../${relative}`, import.meta.url));
 
@@ -49,11 +50,6 @@ function measure(c: Case, validate: boolean, ms: number): number {
     now = performance.now();
   }
   return ops / ((now - start) / 1000);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 export async function runMappingBench(): Promise<Record<string, Record<string, string>>> {

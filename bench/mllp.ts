@@ -25,6 +25,7 @@ import { silentLogger } from '../src/log.js';
 import { MllpClient } from '../src/mllp/client.js';
 import { MllpServer } from '../src/mllp/server.js';
 import { uuidv7 } from '../src/util/ids.js';
+import { freePort } from '../test/support/process.js';
 
 export interface Listener {
   readonly port: number;
@@ -311,14 +312,6 @@ export function formatTable(rows: readonly MllpBenchRow[]): string {
 function portOf(address: ReturnType<ReturnType<typeof createServer>['address']>): number {
   if (address === null || typeof address === 'string') throw new Error('listener has no TCP port');
   return address.port;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, HOST, resolve));
-  const port = portOf(probe.address());
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 async function closeServer(server: ReturnType<typeof createServer>, sockets: Set<Socket>): Promise<void> {

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Hl7Message as MedplumMessage } from '@medplum/core';
 import { Message as NhcMessage } from 'node-hl7-client';
 import { compilePath, parseMessage } from '../src/hl7/index.js';
+import { median } from './stats.js';
 
 /** Parses, reads the fields, returns the number of characters read (so nothing is optimised away). */
 type Reader = (text: string, bytes: Buffer, withObx: boolean) => number;
@@ -139,11 +140,6 @@ function measure(read: Reader, text: string, bytes: Buffer, withObx: boolean, ms
     now = performance.now();
   }
   return ops / ((now - start) / 1000);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 interface Input {
