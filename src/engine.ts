@@ -71,13 +71,11 @@ export class Engine {
       ChannelRuntime.create({
         channel,
         topology: topologies[i]!,
-        publishBroker: this.#publishBroker,
         consumeBroker: this.#consumeBroker,
         publisher: this.#publisher!,
         intakePublisher: this.#intakePublisher!,
         status: this.status,
         log: this.#log,
-        queueType,
         mapping: channel.config.transform ? mappings.get(channel.config.transform.mapping) : undefined,
       }),
     );

@@ -75,8 +75,8 @@ export function retryLevels(s: RetrySettings): number[] {
 }
 
 /** The level index (0-based, into retryLevels and DestinationTopology.retry) for the wait after `attempt`. */
-export function levelForAttempt(s: RetrySettings, attempt: number): number {
-  const index = retryLevels(s).indexOf(retryDelay(s, attempt));
+export function levelForAttempt(s: RetrySettings, attempt: number, levels: readonly number[] = retryLevels(s)): number {
+  const index = levels.indexOf(retryDelay(s, attempt));
   if (index < 0) throw new MedibusError('MEDIBUS_ERR_INTERNAL', `no retry level after attempt ${attempt} (maxAttempts ${s.maxAttempts})`);
   return index;
 }
@@ -120,16 +120,19 @@ export interface RetrySchedulerOptions {
  */
 export class RetryScheduler {
   readonly #o: RetrySchedulerOptions;
+  /** retryLevels of the settings, worked out once */
+  readonly #levels: readonly number[];
 
   constructor(options: RetrySchedulerOptions) {
     validateRetrySettings(options.settings);
     this.#o = options;
+    this.#levels = retryLevels(options.settings);
   }
 
   /** `attempt` = the failed attempt's number (1-based); the level follows from it. */
   async scheduleRetry(msg: Message, attempt: number, error: unknown): Promise<void> {
     const { settings, destination } = this.#o;
-    const level = destination.retry[levelForAttempt(settings, attempt)];
+    const level = destination.retry[levelForAttempt(settings, attempt, this.#levels)];
     if (!level) {
       throw new MedibusError('MEDIBUS_ERR_INTERNAL', `destination ${destination.name} has no retry queue for attempt ${attempt}: its topology was declared with other retry levels`);
     }

@@ -4,7 +4,7 @@
 import type { Broker } from '../broker/connection.js';
 import type { Publisher } from '../broker/publisher.js';
 import { retryLevels } from '../broker/retry.js';
-import { channelTopology, declareTopology, type ChannelTopology, type QueueType } from '../broker/topology.js';
+import { channelTopology, declareTopology, destinationTopology, type ChannelTopology, type QueueType } from '../broker/topology.js';
 import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/types.js';
 import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
@@ -20,7 +20,6 @@ import { TransformWorker } from './transform.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
-  readonly publishBroker: Broker;
   readonly consumeBroker: Broker;
   /** declared by the engine (a hook on the publish connection) before the publisher opens */
   readonly topology: ChannelTopology;
@@ -30,7 +29,6 @@ export interface ChannelRuntimeOptions {
   readonly intakePublisher: Publisher;
   readonly status: StatusBus;
   readonly log: Logger;
-  readonly queueType: QueueType;
   /** the channel's compiled mapping, when it has `transform:` */
   readonly mapping: CompiledMapping | undefined;
 }
@@ -68,10 +66,10 @@ export class ChannelRuntime {
   readonly #source: Source;
   readonly #workers: Worker[] = [];
 
-  private constructor(options: ChannelRuntimeOptions, topology: ChannelTopology, source: Source, log: Logger) {
+  private constructor(options: ChannelRuntimeOptions, source: Source, log: Logger) {
     this.#options = options;
     this.id = options.channel.config.id;
-    this.topology = topology;
+    this.topology = options.topology;
     this.#source = source;
     this.#log = log;
   }
@@ -79,14 +77,13 @@ export class ChannelRuntime {
   static create(options: ChannelRuntimeOptions): ChannelRuntime {
     const config = options.channel.config;
     const log = options.log.child({ channel: config.id });
-    const topology = options.topology;
     const spec = findSourceSpec(config.source.type);
     if (!spec) {
       throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `channel ${config.id}: unknown source type "${config.source.type}"`);
     }
     const debugLog = createDebugLog(log, config.log.debug);
-    const source = ChannelRuntime.#createSource(options, topology, spec.create.bind(spec), log, debugLog);
-    const runtime = new ChannelRuntime(options, topology, source, log);
+    const source = ChannelRuntime.#createSource(options, spec.create.bind(spec), log, debugLog);
+    const runtime = new ChannelRuntime(options, source, log);
     runtime.#addWorkers();
     return runtime;
   }
@@ -101,7 +98,6 @@ export class ChannelRuntime {
       this.#log.warn({ event: 'no-destinations' }, 'channel has no destinations: received messages stay in its ingress queues');
       return;
     }
-    const charset = (config.source as unknown as { charset?: string }).charset ?? 'UTF-8';
     const filter = createFilter({
       // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
       messageTypes: config.filter?.messageTypes ?? options.mapping?.messageTypes,
@@ -120,12 +116,11 @@ export class ChannelRuntime {
         mapping: options.mapping,
         validate: config.transform?.validate ?? true,
         timezone: config.transform?.timezone,
-        charset,
+        charset: sourceCharset(config),
       }),
     );
     for (const destination of config.destinations) {
-      const topology = this.topology.destinations.find((d) => d.name === destination.name);
-      if (!topology) throw new MedibusError('MEDIBUS_ERR_INTERNAL', `no topology for destination ${destination.name}`);
+      const topology = destinationTopology(this.topology, destination.name);
       this.#workers.push(
         new DeliveryWorker({
           channelId: config.id,
@@ -151,23 +146,21 @@ export class ChannelRuntime {
 
   static #createSource(
     options: ChannelRuntimeOptions,
-    topology: ChannelTopology,
     create: (config: never, context: SourceContext) => Source,
     log: Logger,
     debugLog: Logger | undefined,
   ): Source {
     const config = options.channel.config;
-    const sourceConfig = config.source as unknown as { charset?: string; ackTimeout?: number };
     const intake = createHl7Intake({
         channelId: config.id,
-        topology,
+        topology: options.topology,
         publisher: options.intakePublisher,
         status: options.status,
         log,
         ...(debugLog ? { debugLog } : {}),
         orderingKey: config.ordering.key,
-        charset: sourceConfig.charset ?? 'UTF-8',
-        ackTimeout: sourceConfig.ackTimeout ?? 5000,
+        charset: sourceCharset(config),
+        ackTimeout: (config.source as unknown as { ackTimeout?: number }).ackTimeout ?? 5000,
       });
     const context: SourceContext = {
       channelId: config.id,
@@ -203,4 +196,9 @@ export class ChannelRuntime {
     const address = this.#source.address();
     return { id: this.id, source: this.#options.channel.config.source.type, ...(address ? { listen: `${address.host}:${address.port}` } : {}) };
   }
+}
+
+/** The charset a channel's source decodes with when MSH-18 is empty (its `charset` key, if it has one). */
+function sourceCharset(config: ChannelConfig): string {
+  return (config.source as unknown as { charset?: string }).charset ?? 'UTF-8';
 }

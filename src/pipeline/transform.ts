@@ -114,12 +114,11 @@ export class TransformWorker implements Worker {
     } catch (error) {
       return this.#fail(message, ids, error);
     }
-    if (this.#o.topology.destinations.length > 0) {
-      const content = encodeEnvelope({ hl7: text, charset: msg.charset, ...(bundle ? { bundle } : {}) });
-      const props = { ...copyProps(message), contentType: ENVELOPE_CONTENT_TYPE, headers: cleanHeaders(message) };
-      // Throws when the broker cannot confirm: the consumer requeues and we try again.
-      await this.#o.publisher.publish(this.#o.topology.route, '', content, props, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });
-    }
+    // (a channel without destinations has no transform: channel.ts leaves its messages in ingress)
+    const content = encodeEnvelope({ hl7: text, charset: msg.charset, ...(bundle ? { bundle } : {}) });
+    const props = { ...copyProps(message), contentType: ENVELOPE_CONTENT_TYPE, headers: cleanHeaders(message) };
+    // Throws when the broker cannot confirm: the consumer requeues and we try again.
+    await this.#o.publisher.publish(this.#o.topology.route, '', content, props, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });
     this.#recent.remember(dedupeKey, ids.messageId);
     status.emit({ status: 'transformed', channel: channelId, ...ids });
     this.#o.log.info({ event: 'transformed', ...ids, entries: bundle?.entry?.length ?? 0 }, 'transformed');
