@@ -20,7 +20,7 @@ import { Server as NodeHl7Server } from 'node-hl7-server';
 import type { ChannelTopology } from '../src/broker/topology.js';
 import type { LoadedChannel } from '../src/config/types.js';
 import { Engine } from '../src/engine.js';
-import { ackCode, buildAck, encodeText, parseMessage, type Hl7Message } from '../src/hl7/index.js';
+import { ackCode, buildAckText, encodeText, parseMessage, type Hl7Message } from '../src/hl7/index.js';
 import { silentLogger } from '../src/log.js';
 import { MllpClient } from '../src/mllp/client.js';
 import { MllpServer } from '../src/mllp/server.js';
@@ -90,7 +90,7 @@ async function startBareMedibus(): Promise<Listener> {
       async onFrame(payload) {
         const original = tryParse(payload);
         const code = ackCode(original, original === undefined ? 'reject' : 'accept');
-        return encodeText(buildAck(original, { code, controlId: uuidv7() }).toString(), original?.charset ?? 'UTF-8');
+        return encodeText(buildAckText(original, { code, controlId: uuidv7() }), original?.charset ?? 'UTF-8');
       },
       onOversize: () => undefined,
     },

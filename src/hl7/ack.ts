@@ -81,6 +81,15 @@ export const DEFAULT_ACK_VERSION = '2.5.1';
  * and MSH-18 echoed, MSA-2 = original MSH-10.
  */
 export function buildAck(original: Hl7Message | undefined, ack: AckOptions): Hl7Message {
+  return ackBuilder(original, ack).build();
+}
+
+/** The same ACK as text, segments ended by CR: what a listener sends, without parsing it back. */
+export function buildAckText(original: Hl7Message | undefined, ack: AckOptions): string {
+  return ackBuilder(original, ack).toString();
+}
+
+function ackBuilder(original: Hl7Message | undefined, ack: AckOptions): Hl7Builder {
   const version = original?.header.version || DEFAULT_ACK_VERSION;
   const delimiters = ackDelimiters(original);
   const b = new Hl7Builder(delimiters);
@@ -122,7 +131,7 @@ export function buildAck(original: Hl7Message | undefined, ack: AckOptions): Hl7
   if (text) b.set('MSA-3', text);
   if (versionAtLeast(version, [2, 5])) writeErr25(b, errors);
   else writeErrEld(b, errors);
-  return b.build();
+  return b;
 }
 
 /** The original's delimiters when complete (the sender reads its own), else the defaults. */

@@ -29,6 +29,7 @@ export {
   ackCode,
   ackMode,
   buildAck,
+  buildAckText,
   shouldSendAcceptAck,
   versionAtLeast,
   DEFAULT_ACK_VERSION,

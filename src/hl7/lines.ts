@@ -8,6 +8,7 @@
  * a line break inside a field (seen in the wild, e.g. an OBR-4 text with an embedded LF), so
  * it is glued back onto the previous segment with the break kept as data, and a warning says so.
  */
+import { isHeaderSegmentName } from './delimiters.js';
 
 export interface SegmentLines {
   readonly lines: string[];
@@ -74,8 +75,7 @@ export function isSegmentStart(line: string, fieldSeparator: string): boolean {
     if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57))) return false;
   }
   if (line.length === 3 || line[3] === fieldSeparator) return true;
-  const name = line.slice(0, 3);
-  return name === 'MSH' || name === 'FHS' || name === 'BHS';
+  return isHeaderSegmentName(line.slice(0, 3));
 }
 
 /** Empty or white space only: such a line carries no segment and no data. */

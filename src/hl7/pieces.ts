@@ -24,19 +24,6 @@ export function piece(s: string, sep: string, n: number): string {
   return end < 0 ? s.slice(start) : s.slice(start, end);
 }
 
-/** Number of pieces; 0 for ''. */
-export function pieceCount(s: string, sep: string): number {
-  if (s === '') return 0;
-  if (sep === '') return 1;
-  let count = 1;
-  let i = s.indexOf(sep);
-  while (i >= 0) {
-    count++;
-    i = s.indexOf(sep, i + 1);
-  }
-  return count;
-}
-
 /** All pieces; [] for ''. */
 export function pieces(s: string, sep: string): string[] {
   if (s === '') return [];

@@ -179,7 +179,8 @@ export class MllpDecoder {
   }
 
   private finishFrame(events: FrameEvent[]): void {
-    const data = Buffer.concat(this.parts, this.kept);
+    // A frame that came in one read is already its own buffer (append copied any slice).
+    const data = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.kept);
     events.push(this.oversize ? { kind: 'oversize', head: data, size: this.size } : { kind: 'frame', payload: data });
     this.reset();
   }

@@ -12,7 +12,7 @@ import type { Publisher } from '../broker/publisher.js';
 import { MedibusError, type ErrorCode } from '../errors.js';
 import {
   ackCode,
-  buildAck,
+  buildAckText,
   checkRequired,
   compilePath,
   encodeText,
@@ -67,8 +67,8 @@ export function createHl7Intake(options: IntakeOptions): Hl7Intake {
       // Enhanced mode with MSH-15 NE/ER/SU excluding this outcome: the sender asked for silence.
       return { accepted, ack: Buffer.alloc(0), ackCode: code };
     }
-    const ack = buildAck(original, { code, controlId: ackControlId(), errors, sender: ACK_SENDER, ...(text ? { text } : {}) });
-    return { accepted, ack: encodeText(ack.toString(), original?.charset ?? 'UTF-8'), ackCode: code };
+    const ack = buildAckText(original, { code, controlId: ackControlId(), errors, sender: ACK_SENDER, ...(text ? { text } : {}) });
+    return { accepted, ack: encodeText(ack, original?.charset ?? 'UTF-8'), ackCode: code };
   }
 
   function refuse(original: Hl7Message | undefined, error: MedibusError | AckError[], meta: ReceivedMeta, outcome: AckOutcome): IngestResult {

@@ -4,6 +4,7 @@ import {
   ackMode,
   assertRequired,
   buildAck,
+  buildAckText,
   checkRequired,
   parseAck,
   parseMessage,
@@ -11,8 +12,9 @@ import {
   toAckError,
   versionAtLeast,
   type AckError,
+  type Hl7Message,
 } from '../../src/hl7/index.js';
-import { corpus, fixture } from './fixtures.js';
+import { corpus, corpusFiles, fixture } from './fixtures.js';
 
 const NOW = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
 const lines = (s: string): string[] => s.split('\r').filter((l) => l !== '');
@@ -112,6 +114,29 @@ describe('buildAck', () => {
     const pt = buildAck(parseMessage(corpus('cdc-reportstream__PT-to-Meta.hl7')), { code: 'AA', controlId: 'ACK-7', now: NOW });
     expect(pt.get('MSH-11.2')).toBe('T');
     expect(pt.header.charset).toBe('UNICODE UTF-8');
+  });
+});
+
+describe('buildAckText', () => {
+  it('is the text of buildAck, for every corpus message and outcome', () => {
+    const error = { code: '101', location: { segment: 'PID', sequence: 1, field: 3 }, diagnostic: 'PID-3 a|b^c&d is empty' };
+    let compared = 0;
+    for (const name of corpusFiles()) {
+      let msg: Hl7Message;
+      try {
+        msg = parseMessage(corpus(name));
+      } catch {
+        continue; // unreadable: answered from no original, below
+      }
+      for (const code of ['AA', 'AE', 'AR'] as const) {
+        const options = { code, controlId: 'ACK-1', now: new Date(0), errors: code === 'AA' ? [] : [error] };
+        expect(buildAckText(msg, options)).toBe(buildAck(msg, options).toString());
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
+    const none = { code: 'AR' as const, controlId: 'ACK-2', now: new Date(0), errors: [error] };
+    expect(buildAckText(undefined, none)).toBe(buildAck(undefined, none).toString());
   });
 });
 
