@@ -6,7 +6,7 @@
 import type { PathSegment } from '../config/index.js';
 import type { CompileContext } from './compile-context.js';
 import { describeOwner, NOTHING, type ElementTarget, type ValueFn } from './compiled.js';
-import { isPrimitiveType, lookupElement, requiredCodes } from './fhir-model.js';
+import { choiceSuffix, isPrimitiveType, lookupElement, requiredCodes } from './fhir-model.js';
 
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
 
@@ -78,7 +78,7 @@ export function normaliseValue(cx: CompileContext, value: unknown, type: string,
     const element = found.element;
     const path = `${fhirPath}.${key}`;
     if (element.openChoice) {
-      cx.error([...at, key], `${path} is a choice: name the type (${element.choiceBase}${cap(element.types[0])} …)`, { target: 'key' });
+      cx.error([...at, key], `${path} is a choice: name the type (${element.choiceBase}${choiceSuffix(element.types[0])} …)`, { target: 'key' });
       ok = false;
     } else if (Array.isArray(item)) {
       if (!element.isArray) {
@@ -103,10 +103,6 @@ function describe(value: unknown): string {
   if (typeof value === 'number') return `number ${value}`;
   if (typeof value === 'boolean') return `boolean ${value}`;
   return Array.isArray(value) ? 'a list' : 'a mapping';
-}
-
-function cap(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Constants are frozen at load and shared; each resource gets its own copy. */

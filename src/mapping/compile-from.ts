@@ -14,6 +14,7 @@ import { isMedibusError, type MedibusError } from '../errors.js';
 import type { CompileContext } from './compile-context.js';
 import { compileMap } from './compile-map.js';
 import { describeTypes, NOTHING, type ElementTarget, type ValueFn } from './compiled.js';
+import { choiceSuffix } from './fhir-model.js';
 import type { Repetition, Segment } from '../hl7/index.js';
 import type { Run } from './runtime-context.js';
 import { compileReader } from './runtime-read.js';
@@ -30,7 +31,7 @@ export function compileFrom(cx: CompileContext, doc: RuleObjectDoc, at: readonly
   }
   const path = cx.path(doc.from, pathAt);
   if (target.openChoice) {
-    cx.error(at, `${target.fhirPath} is a choice of ${target.types.join(', ')}: name the type (e.g. ${target.choiceBase}${suffix(target.types[0])}: ${doc.from}), or use a conversion that picks it ({ convert: obx-value })`);
+    cx.error(at, `${target.fhirPath} is a choice of ${target.types.join(', ')}: name the type (e.g. ${target.choiceBase}${choiceSuffix(target.types[0])}: ${doc.from}), or use a conversion that picks it ({ convert: obx-value })`);
     return NOTHING;
   }
   if (doc.unmapped !== undefined && doc.map === undefined) cx.error([...at, 'unmapped'], 'unmapped: says what to do with codes a map: table lacks; add map:', { target: 'key' });
@@ -108,8 +109,4 @@ function referenceSource(cx: CompileContext, explicit: string | undefined, field
   const options = (candidates.length > 0 ? candidates : Object.keys(REFERENCE_SOURCES)).map((v2) => `type: ${v2} (${REFERENCE_SOURCES[v2]})`);
   cx.error(at, `${target.fhirPath} is ${describeTypes(target)}: say what the field holds with ${options.join(' or ')}`);
   return undefined;
-}
-
-function suffix(type: string): string {
-  return type.charAt(0).toUpperCase() + type.slice(1);
 }

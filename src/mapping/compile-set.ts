@@ -68,6 +68,8 @@ function compileEntries(cx: CompileContext, entries: readonly Entry[], typeName:
 
   const setters: Setter[] = [];
   const bases = new Map<string, string[]>();
+  /** the JSON keys each setter may write: value[x] written in the block stands for any of its types */
+  const writes = new Map<string, readonly string[]>();
   const add = (name: string, at: readonly PathSegment[], compile: (target: ElementTarget) => ValueFn): void => {
     if (name === 'resourceType') {
       cx.error(at, 'resourceType comes from the resource\'s type:', { target: 'key' });
@@ -92,6 +94,7 @@ function compileEntries(cx: CompileContext, entries: readonly Entry[], typeName:
     const base = el.choiceBase;
     const open = el.openChoice && base !== undefined ? { fhirPath: target.fhirPath, keys: new Map(el.types.map((t) => [t, base + choiceSuffix(t)])) } : undefined;
     if (el.choiceBase !== undefined) bases.set(el.choiceBase, [...(bases.get(el.choiceBase) ?? []), name]);
+    writes.set(name, open === undefined ? [name] : [...open.keys.values()]);
     setters.push({ key: name, fn, many: el.isArray, open, rivals: [], scratch: [] });
   };
 
@@ -119,26 +122,11 @@ function compileEntries(cx: CompileContext, entries: readonly Entry[], typeName:
   // the rivals of valueQuantity are the other value[x] keys of this block
   const resolved = setters.map((s) => {
     const base = [...bases.entries()].find(([, names]) => names.includes(s.key));
-    const rivals = base === undefined ? [] : choiceKeys(base[0], base[1].filter((n) => n !== s.key));
+    const rivals = base === undefined ? [] : base[1].filter((n) => n !== s.key).flatMap((n) => writes.get(n) ?? []);
     return { ...s, rivals };
   });
   return (scope, run, seed) => buildObject(resolved, scope, run, seed);
 }
-
-/** The JSON keys a choice may take: value[x] written in the block stands for any of its types. */
-function choiceKeys(base: string, names: readonly string[]): string[] {
-  const keys: string[] = [];
-  for (const name of names) {
-    if (name !== `${base}[x]`) {
-      keys.push(name);
-      continue;
-    }
-    for (const suffix of CHOICE_SUFFIXES) keys.push(base + suffix);
-  }
-  return keys;
-}
-
-const CHOICE_SUFFIXES = ['Quantity', 'CodeableConcept', 'String', 'Boolean', 'Integer', 'Range', 'Ratio', 'SampledData', 'Time', 'DateTime', 'Period', 'Date', 'Reference', 'Attachment', 'Age', 'Instant', 'Decimal', 'Uri', 'Code', 'Coding'];
 
 function buildObject(setters: readonly Setter[], scope: Scope, run: Run, seed: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   let obj = seed;

@@ -93,8 +93,9 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     async convert(msg: Hl7Message, options: ConvertOptions = {}): Promise<ConvertResult> {
       const tree = prepare(msg);
       const results = new Map<string, unknown>();
+      const passSettings = settings(options);
       for (let pass = 1; ; pass++) {
-        const run = new Run(tree, settings(options), results);
+        const run = new Run(tree, passSettings, results);
         let entries: Entry[] | undefined;
         let failure: unknown;
         try {
