@@ -6,7 +6,7 @@
 import type { Logger } from '../log.js';
 import { abortError, DeliveryError } from './delivery-error.js';
 import { RotatingFile } from './file-writer.js';
-import { messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
+import { jsonWithBundle, messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
 
 export type FilePayload = 'envelope' | 'bundle' | 'hl7';
 
@@ -39,7 +39,7 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
         enum: ['envelope', 'bundle', 'hl7'],
         description:
           'What each line holds. envelope: { messageId, channel, controlId, messageType, receivedAt, charset, hl7, bundle } (bundle when the channel maps); ' +
-          'bundle: the FHIR Bundle alone, one resource per line as in FHIR Bulk Data NDJSON (the channel needs a transform); ' +
+          'bundle: the FHIR Bundle alone, one Bundle per line (the channel needs a transform); ' +
           'hl7: { messageId, channel, controlId, messageType, receivedAt, hl7 }.',
         default: 'envelope',
       },
@@ -57,28 +57,33 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
   },
 };
 
-/** The line for a message, newline included. */
+const NEWLINE = Buffer.from('\n', 'utf8');
+
+/**
+ * The line for a message, newline included. JSON escapes \r and \n (and the Bundle's JSON
+ * is compact), so the HL7 segment separators cannot break the line.
+ */
 export function fileLine(message: OutboundMessage, payload: FilePayload): Buffer {
-  const head = messageHead(message);
-  let value: unknown;
+  let json: Buffer;
   switch (payload) {
-    case 'envelope':
-      value = { ...head, charset: message.charset, hl7: message.hl7, ...(message.bundle === undefined ? {} : { bundle: message.bundle }) };
+    case 'envelope': {
+      const head = { ...messageHead(message), charset: message.charset, hl7: message.hl7 };
+      json = message.bundleJson === undefined ? Buffer.from(JSON.stringify(head), 'utf8') : jsonWithBundle(head, message.bundleJson);
       break;
+    }
     case 'bundle':
-      if (message.bundle === undefined) {
+      if (message.bundleJson === undefined) {
         throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'the message has no FHIR Bundle: payload: bundle needs a channel with transform.mapping (or set payload: envelope or hl7)');
       }
-      value = message.bundle;
+      json = message.bundleJson;
       break;
     case 'hl7':
-      value = { ...head, hl7: message.hl7 };
+      json = Buffer.from(JSON.stringify({ ...messageHead(message), hl7: message.hl7 }), 'utf8');
       break;
     default:
       return payload satisfies never;
   }
-  // JSON.stringify escapes \r and \n, so the HL7 segment separators cannot break the line.
-  return Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+  return Buffer.concat([json, NEWLINE]);
 }
 
 class FileDestination implements Destination {

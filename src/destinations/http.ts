@@ -4,7 +4,7 @@
  */
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import { messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
+import { jsonWithBundle, messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
 
 export interface HttpDestinationConfig extends HttpTargetConfig {
   readonly payload: 'bundle' | 'hl7';
@@ -39,17 +39,17 @@ export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
   },
 };
 
-/** The JSON body; `receivedAt` as ISO 8601 so any consumer can read it. */
-export function webhookBody(message: OutboundMessage, payload: 'bundle' | 'hl7'): Record<string, unknown> {
+/** The JSON body: the message head (messageHead) and the Bundle or the HL7 text. */
+export function webhookBody(message: OutboundMessage, payload: 'bundle' | 'hl7'): Buffer {
   const head = messageHead(message);
   switch (payload) {
     case 'bundle':
-      if (message.bundle === undefined) {
+      if (message.bundleJson === undefined) {
         throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'the message has no FHIR Bundle: payload: bundle needs a channel with transform.mapping (or set payload: hl7)');
       }
-      return { ...head, bundle: message.bundle };
+      return jsonWithBundle(head, message.bundleJson);
     case 'hl7':
-      return { ...head, hl7: message.hl7 };
+      return Buffer.from(JSON.stringify({ ...head, hl7: message.hl7 }), 'utf8');
     default:
       return payload satisfies never;
   }
@@ -74,7 +74,7 @@ class HttpDestination implements Destination {
   }
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
-    const body = Buffer.from(JSON.stringify(webhookBody(message, this.#payload)), 'utf8');
+    const body = webhookBody(message, this.#payload);
     // The same key on every retry and replay lets the receiver drop duplicates
     // (IETF draft-ietf-httpapi-idempotency-key-header).
     await this.#endpoint.post(message.messageId, body, { 'idempotency-key': message.messageId, 'x-request-id': message.messageId }, signal);

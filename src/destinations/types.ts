@@ -63,6 +63,19 @@ export function messageHead(message: OutboundMessage): Record<string, string> {
   };
 }
 
+const CLOSE_BRACE = Buffer.from('}', 'utf8');
+
+/**
+ * `{ ...head, "bundle": <the Bundle> }` as JSON bytes, with the Bundle's JSON as the
+ * transform wrote it (bundleJson): the same bytes JSON.stringify would give, without parsing
+ * the Bundle and serialising it again.
+ */
+export function jsonWithBundle(head: Readonly<Record<string, unknown>>, bundleJson: Buffer): Buffer {
+  const text = JSON.stringify(head);
+  const open = text.length > 2 ? `${text.slice(0, -1)},"bundle":` : '{"bundle":';
+  return Buffer.concat([Buffer.from(open, 'utf8'), bundleJson, CLOSE_BRACE]);
+}
+
 /**
  * A running destination. `deliver` resolves once the destination has the message (FHIR
  * server answered 2xx for every entry, downstream ACK was AA/CA, broker confirmed, file
