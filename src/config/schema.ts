@@ -2,6 +2,7 @@ import { destinationSpecs } from '../destinations/registry.js';
 import { sourceSpecs } from '../sources/registry.js';
 import type { JsonSchema } from '../sources/types.js';
 import { unitDefs } from './units.js';
+import { DESTINATION_ORDERINGS } from './types.js';
 
 /**
  * The channel file's JSON Schema, assembled from the core sections and the connector
@@ -43,7 +44,7 @@ const destinationCommon = {
     examples: ['emr', 'central-repository'],
   },
   ordering: {
-    enum: ['patient', 'none'],
+    enum: [...DESTINATION_ORDERINGS],
     description:
       'patient: a failing message holds its partition (the same patient\'s next message waits) while it is retried in place; ' +
       'none: failures go to retry queues with a delay and later messages overtake them. ADT feeds want patient; most result feeds can take none.',

@@ -6,7 +6,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import { isRecord, outcomeSummary, parseJson } from './http-errors.js';
+import { isRecord, isSuccess, isTransientStatus, outcomeSummary, parseJson } from './http-errors.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
 export interface FhirDestinationConfig extends HttpTargetConfig {
@@ -132,7 +132,7 @@ function checkEntries(who: string, body: Buffer, sent: number): EntryCheck {
     const response = isRecord(entry) && isRecord(entry['response']) ? entry['response'] : undefined;
     const raw = response?.['status'];
     const status = typeof raw === 'string' ? statusCode(raw) : undefined;
-    if (status !== undefined && status >= 200 && status < 300) return;
+    if (status !== undefined && isSuccess(status)) return;
     const said = outcomeSummary(response?.['outcome']);
     const shown = typeof raw === 'string' ? raw.trim().slice(0, 40) : 'no response.status';
     failures.push({ status, text: `entry ${index}: ${shown}${said === undefined ? '' : ` (${said})`}` });
@@ -147,7 +147,7 @@ function checkEntries(who: string, body: Buffer, sent: number): EntryCheck {
  * anything else (a 4xx, a missing or unreadable status) will not.
  */
 function entriesError(who: string, type: string, failures: readonly Failure[]): DeliveryError {
-  const transient = failures.every((f) => f.status !== undefined && (f.status === 408 || f.status === 429 || f.status >= 500));
+  const transient = failures.every((f) => f.status !== undefined && isTransientStatus(f.status));
   const shown = failures.slice(0, 5).map((f) => f.text);
   const more = failures.length > shown.length ? `; and ${failures.length - shown.length} more` : '';
   return new DeliveryError(

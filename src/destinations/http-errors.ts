@@ -35,7 +35,8 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 const MAX_ITEM = 300;
 const MAX_TEXT = 1000;
 
-function cut(text: string, max: number): string {
+/** `text` on one line (runs of white space as one space), at most `max` characters with … */
+export function cut(text: string, max: number): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
@@ -91,7 +92,7 @@ export function statusError(who: string, status: number, statusText: string, bod
   const said = describeBody(body, headers.contentType);
   const answer = `${who} answered ${status}${statusText === '' ? '' : ` ${statusText}`}${said === undefined ? '' : ` (${said})`}`;
   const retryAfterMs = parseRetryAfter(headers.retryAfter);
-  if (status === 408 || status === 429 || status >= 500) {
+  if (isTransientStatus(status)) {
     const wait = retryAfterMs === undefined ? '' : `; Retry-After ${Math.round(retryAfterMs / 1000)} s`;
     return new DeliveryError('MEDIBUS_ERR_DELIVERY_TRANSIENT', `${answer}${wait}`, { status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
   }
@@ -106,6 +107,11 @@ export function responseError(who: string, response: HttpResponse): DeliveryErro
     contentType: response.headers['content-type'],
     retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
   });
+}
+
+/** 408, 429 and 5xx may pass on a later try; other failures will not */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
 }
 
 export function isSuccess(status: number): boolean {

@@ -14,6 +14,7 @@ import { encodeText, parseAck, parseMessage, type ParsedAck } from '../hl7/index
 import type { Logger } from '../log.js';
 import { MllpClient } from '../mllp/client.js';
 import { abortError, DeliveryError, untilAborted } from './delivery-error.js';
+import { cut } from './http-errors.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
 export interface MllpDestinationConfig {
@@ -137,7 +138,7 @@ class MllpDestination implements Destination {
       this.#drop();
       throw new MedibusError('MEDIBUS_ERR_MLLP_BAD_ACK', `${this.#peer} answered an ACK for MSH-10 "${ack.controlId}", not for the "${message.controlId}" sent (MSA-2 must echo it)`);
     }
-    const said = ack.text === '' ? '' : `: ${oneLine(ack.text)}`;
+    const said = ack.text === '' ? '' : `: ${cut(ack.text, 300)}`;
     switch (ack.code) {
       case 'AA':
       case 'CA':
@@ -153,9 +154,4 @@ class MllpDestination implements Destination {
         return ack.code satisfies never;
     }
   }
-}
-
-function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }

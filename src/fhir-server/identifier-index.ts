@@ -32,6 +32,7 @@ import {
 } from '@medplum/core';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { identifierElements } from './definitions.js';
+import { mapOf } from './store-internals.js';
 
 export interface IdentifierToken {
   readonly system: string;
@@ -51,10 +52,6 @@ export class IdentifierIndex {
   /** resourceType → `system NUL value` → the id, or the ids when several resources share it */
   private readonly types = new Map<string, Map<string, string | string[]>>();
 
-  add(resourceType: string, id: string, resource: Resource): void {
-    this.replace(resourceType, id, undefined, resource);
-  }
-
   remove(resourceType: string, id: string, resource: Resource): void {
     this.replace(resourceType, id, resource, undefined);
   }
@@ -64,11 +61,7 @@ export class IdentifierIndex {
     const removed = before === undefined ? [] : keysOf(resourceType, before);
     const added = after === undefined ? [] : keysOf(resourceType, after);
     if (removed.length === added.length && removed.every((key, i) => key === added[i])) return;
-    let keys = this.types.get(resourceType);
-    if (keys === undefined) {
-      keys = new Map();
-      this.types.set(resourceType, keys);
-    }
+    const keys = mapOf(this.types, resourceType);
     for (const key of removed) {
       const ids = keys.get(key);
       if (ids === id) keys.delete(key);

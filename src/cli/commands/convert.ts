@@ -120,7 +120,8 @@ function parseArgs(argv: readonly string[]): Args | string {
   return { file, mapping, mappings, validate, timezone };
 }
 
-async function defaultMappingsDir(cwd: string): Promise<string> {
+/** ./mappings when the working directory has one, else the mappings shipped with medibus */
+export async function defaultMappingsDir(cwd: string): Promise<string> {
   const local = path.join(cwd, 'mappings');
   try {
     await access(local);

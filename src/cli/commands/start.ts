@@ -43,14 +43,14 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger();
-  const localFhir = values['local-fhir'] ? await startLocalFhirServers(log) : [];
   const { channels, diagnostics } = await loadChannels(resolve(values.channels));
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some((d) => d.severity === 'error') || channels.length === 0) {
     if (channels.length === 0 && diagnostics.length === 0) process.stderr.write(`medibus start: no channel files in ${values.channels}\n`);
-    await Promise.all(localFhir.map((s) => s.stop()));
     return 1;
   }
+  // only once the channels are known good: the servers take a moment to load the R4 definitions
+  const localFhir = values['local-fhir'] ? await startLocalFhirServers(log) : [];
   const engine = new Engine({
     channels,
     amqpUrl: values['amqp-url'] ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',

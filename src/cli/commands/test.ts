@@ -1,5 +1,5 @@
 import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
 import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
@@ -10,7 +10,7 @@ import { splitMessages } from '../../hl7/index.js';
 import { checkExpectation, type ExpectationResult } from '../../mapping/expectations.js';
 import { loadMapping, type CompiledMapping } from '../../mapping/index.js';
 import { createFilter } from '../../pipeline/filter.js';
-import { SHIPPED_MAPPINGS_DIR } from './convert.js';
+import { defaultMappingsDir } from './convert.js';
 
 const USAGE = `usage: medibus test [--channels DIR] [--mappings DIR]
 
@@ -49,7 +49,7 @@ export async function run(argv: string[], deps: TestDeps = {}): Promise<number> 
     }
   }
   const channelsDir = path.resolve(cwd, options['channels'] ?? 'channels');
-  const mappingsDir = options['mappings'] !== undefined ? path.resolve(cwd, options['mappings']) : await existingOr(path.join(cwd, 'mappings'), SHIPPED_MAPPINGS_DIR);
+  const mappingsDir = options['mappings'] !== undefined ? path.resolve(cwd, options['mappings']) : await defaultMappingsDir(cwd);
 
   const { channels, diagnostics } = await loadChannels(channelsDir);
   for (const d of diagnostics) err(`${formatDiagnostic(d, cwd)}\n`);
@@ -179,13 +179,4 @@ function lineDiff(a: readonly string[], b: readonly string[]): string[] {
     else out.push(`- ${a[i++]}`);
   }
   return out;
-}
-
-async function existingOr(dir: string, fallback: string): Promise<string> {
-  try {
-    await access(dir);
-    return dir;
-  } catch {
-    return fallback;
-  }
 }
