@@ -129,8 +129,8 @@ export class RetryScheduler {
     this.#levels = retryLevels(options.settings);
   }
 
-  /** `attempt` = the failed attempt's number (1-based); the level follows from it. */
-  async scheduleRetry(msg: Message, attempt: number, error: unknown): Promise<void> {
+  /** `attempt` = the failed attempt's number (1-based); the level follows from it. Resolves with the wait set, in ms. */
+  async scheduleRetry(msg: Message, attempt: number, error: unknown): Promise<number> {
     const { settings, destination } = this.#o;
     const level = destination.retry[levelForAttempt(settings, attempt, this.#levels)];
     if (!level) {
@@ -140,6 +140,7 @@ export class RetryScheduler {
     const props: PublishProps = { ...copyProps(msg), expiration: String(expiration), headers: failureHeaders(msg, attempt, error, destination.name) };
     // Default exchange, routing key = queue name: straight into the level queue.
     await this.#o.publisher.publish('', level.queue, msg.content, props, { timeoutMs: this.#o.timeoutMs });
+    return expiration;
   }
 
   async deadLetter(msg: Message, attempts: number, error: unknown): Promise<void> {

@@ -83,7 +83,7 @@ export class DeliveryWorker implements Worker {
     const outbound = toOutbound(message, this.#o.channelId, attemptsOf(message) + 1);
     const ids = { messageId: outbound.messageId, controlId: outbound.controlId, messageType: outbound.messageType };
     const settings: RetrySettings = this.#o.config.retry;
-    let attempt = attemptsOf(message) + 1;
+    let attempt = outbound.attempt;
     for (;;) {
       try {
         await this.#o.destination.deliver(outbound.attempt === attempt ? outbound : outbound.withAttempt(attempt), signal);
@@ -101,13 +101,16 @@ export class DeliveryWorker implements Worker {
           this.#log.warn({ event: 'dead-lettered', ...ids, attempt, code: codeOf(error), reason, why: decision.reason }, 'dead-lettered');
           return 'ack';
         }
-        const delay = Math.max(jittered(decision.delay, settings.jitter ?? 0.2), retryAfterMs(error));
         this.#emit('retrying', ids, attempt, error);
-        this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: codeOf(error), reason }, 'delivery failed; will retry');
         if (this.#o.config.ordering === 'none') {
-          await this.#scheduler.scheduleRetry(message, attempt, error);
+          // The wait is the TTL of the retry level's queue (jittered there); a Retry-After
+          // cannot lengthen it.
+          const delay = await this.#scheduler.scheduleRetry(message, attempt, error);
+          this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: codeOf(error), reason }, 'delivery failed; will retry');
           return 'ack';
         }
+        const delay = Math.max(jittered(decision.delay, settings.jitter ?? 0.2), retryAfterMs(error));
+        this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: codeOf(error), reason }, 'delivery failed; will retry');
         if (!(await sleep(delay, signal))) return 'requeue';
         attempt += 1;
       }
