@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonSchema } from '../sources/types.js';
+import { deepFreeze } from '../util/objects.js';
 import { checkAcrossChannels, checkChannel, type CheckedChannel } from './checks.js';
 import type { Diagnostic } from './diagnostics.js';
 import { formatPath, hasErrors, sortDiagnostics } from './diagnostics.js';
@@ -138,13 +139,4 @@ function ioDiagnostic(file: string, error: unknown): Diagnostic {
   const code = (error as NodeJS.ErrnoException).code;
   const reason = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : (error as Error).message;
   return { file, line: 0, column: 0, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_IO', path: '', message: `cannot read: ${reason}` };
-}
-
-/** Loaded config is shared by every part of the engine; freezing makes "nobody changes it" a fact. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../sources/types.js';
 import type { PathSegment } from './diagnostics.js';
+import { isRecord } from '../util/objects.js';
 
 /**
  * Durations and sizes as people write them in config files, converted to plain numbers
@@ -85,7 +86,7 @@ function scaled(text: string, units: Readonly<Record<string, number>>): number {
 export function convertUnits(root: JsonSchema, data: unknown): { path: PathSegment[]; message: string }[] {
   const problems: { path: PathSegment[]; message: string }[] = [];
   const visit = (schema: unknown, value: unknown, path: PathSegment[], assign: (v: number) => void): void => {
-    if (!isObject(schema)) return;
+    if (!isRecord(schema)) return;
     const ref = schema['$ref'];
     if (ref === '#/$defs/duration' || ref === '#/$defs/size') {
       if (typeof value !== 'number' && typeof value !== 'string') return;
@@ -96,10 +97,10 @@ export function convertUnits(root: JsonSchema, data: unknown): { path: PathSegme
     }
     if (typeof ref === 'string' && ref.startsWith('#/$defs/')) {
       const defs = root['$defs'];
-      visit(isObject(defs) ? defs[ref.slice('#/$defs/'.length)] : undefined, value, path, assign);
+      visit(isRecord(defs) ? defs[ref.slice('#/$defs/'.length)] : undefined, value, path, assign);
     }
     const properties = schema['properties'];
-    if (isObject(properties) && isObject(value)) {
+    if (isRecord(properties) && isRecord(value)) {
       for (const key of Object.keys(value)) {
         visit(properties[key], value[key], [...path, key], (v) => (value[key] = v));
       }
@@ -110,9 +111,9 @@ export function convertUnits(root: JsonSchema, data: unknown): { path: PathSegme
     }
     const discriminator = schema['discriminator'];
     const oneOf = schema['oneOf'];
-    if (isObject(discriminator) && Array.isArray(oneOf) && isObject(value)) {
+    if (isRecord(discriminator) && Array.isArray(oneOf) && isRecord(value)) {
       const tag = discriminator['propertyName'];
-      const branch = oneOf.find((b) => isObject(b) && tagConst(b, tag) === value[String(tag)]);
+      const branch = oneOf.find((b) => isRecord(b) && tagConst(b, tag) === value[String(tag)]);
       visit(branch, value, path, assign);
     }
   };
@@ -122,10 +123,6 @@ export function convertUnits(root: JsonSchema, data: unknown): { path: PathSegme
 
 function tagConst(branch: Record<string, unknown>, tag: unknown): unknown {
   const properties = branch['properties'];
-  const tagSchema = isObject(properties) ? properties[String(tag)] : undefined;
-  return isObject(tagSchema) ? tagSchema['const'] : undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  const tagSchema = isRecord(properties) ? properties[String(tag)] : undefined;
+  return isRecord(tagSchema) ? tagSchema['const'] : undefined;
 }

@@ -6,8 +6,9 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
-import { isRecord, isSuccess, isTransientStatus, outcomeSummary, parseJson } from './http-errors.js';
+import { isSuccess, isTransientStatus, outcomeSummary, parseJson } from './http-errors.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+import { isRecord } from '../util/objects.js';
 
 export interface FhirDestinationConfig extends HttpTargetConfig {
   readonly prefer: 'minimal' | 'representation' | 'OperationOutcome';

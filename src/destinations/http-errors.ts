@@ -5,6 +5,7 @@
  */
 import { DeliveryError } from './delivery-error.js';
 import type { HttpResponse } from './http-request.js';
+import { isRecord } from '../util/objects.js';
 
 /**
  * A server asking for a day's pause would hold a patient partition for that day; an hour
@@ -124,10 +125,6 @@ export function parseJson(body: Buffer): unknown {
   } catch {
     return undefined;
   }
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function str(value: unknown): string | undefined {

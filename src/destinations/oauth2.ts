@@ -9,8 +9,9 @@
  */
 import type { Logger } from '../log.js';
 import { DeliveryError, untilAborted } from './delivery-error.js';
-import { isRecord, isSuccess, parseJson, responseError } from './http-errors.js';
+import { isSuccess, parseJson, responseError } from './http-errors.js';
 import { safeUrl, type HttpTransport } from './http-request.js';
+import { isRecord } from '../util/objects.js';
 
 export interface OAuth2Config {
   readonly tokenUrl: string;

@@ -31,6 +31,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { IdentifierIndex, indexedMatches, searchMatches } from './identifier-index.js';
 import { internalsOf, mapOf, undo, type JournalEntry, type MemoryInternals } from './store-internals.js';
 import { checkResource } from '../fhir/validate.js';
+import { deepFreeze } from '../util/objects.js';
 
 /** fast: validate.ts; medplum: @medplum/core validateResource (~15× slower); off: store anything */
 export type ValidationMode = 'fast' | 'medplum' | 'off';
@@ -223,12 +224,4 @@ export class MedibusRepository extends MemoryRepository {
         this.validation satisfies never;
     }
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -34,6 +34,7 @@ import {
 } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { activeInvariants, checkInvariants, type InvariantContext } from './invariants.js';
+import { isRecord } from '../util/objects.js';
 
 /** the JSON key of an element, resolved: `valueQuantity` → `value[x]` of type Quantity */
 interface Slot {
@@ -65,7 +66,7 @@ const shapes = new WeakMap<InternalTypeSchema, Shape>();
  */
 export function checkResource(value: unknown, path?: string): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
-  if (!isObject(value)) {
+  if (!isRecord(value)) {
     issues.push(createStructureIssue(path ?? 'Resource', 'Expected a FHIR resource (a JSON object)'));
     return issues;
   }
@@ -165,7 +166,7 @@ class Walker {
     if (slot.primitive) {
       this.primitive(value, type, path);
       this.invariants(slot.invariants, { type, value }, path);
-    } else if (!isObject(value)) {
+    } else if (!isRecord(value)) {
       this.issues.push(createStructureIssue(path, `Invalid JSON type: expected object, but got ${Array.isArray(value) ? 'array' : typeof value}`));
     } else if (type === 'Resource' || type === 'DomainResource' || isResourceType(type)) {
       this.resource(value, path);
@@ -200,7 +201,7 @@ class Walker {
     const entries = Array.isArray(value) ? value : [value];
     entries.forEach((entry: unknown, i) => {
       const at = Array.isArray(value) ? `${path}[${i}]` : path;
-      if (isObject(entry)) this.object(entry, element, at);
+      if (isRecord(entry)) this.object(entry, element, at);
       else if (entry !== null || !Array.isArray(value)) this.issues.push(createStructureIssue(at, 'Invalid primitive extension'));
     });
   }
@@ -233,8 +234,4 @@ function shapeOf(schema: InternalTypeSchema): Shape {
   shape = { slots, required, invariants: activeInvariants(schema.constraints) };
   shapes.set(schema, shape);
   return shape;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -7,6 +7,7 @@
  * to be mapped again with the corrected mapping. Each move is confirmed before the dead
  * letter is removed: a crash in between leaves a duplicate, never a loss.
  */
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Broker } from '../../broker/connection.js';
@@ -15,70 +16,59 @@ import type { DestinationTopology } from '../../broker/topology.js';
 import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { isMedibusError } from '../../errors.js';
 import { topologyFor } from '../../pipeline/channel.js';
+import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
-const HELP = `usage: medibus replay CHANNEL [--destination D] (--id MESSAGE_ID | --all) [--failed]
+const USAGE = `usage: medibus replay CHANNEL [--destination D] (--id MESSAGE_ID | --all) [--failed]
 
   --destination D  only this destination's dead letters (default: every destination)
   --id ID          only the message with this medibus message id
   --all            every dead letter
   --failed         the channel's failed queue (transform errors) instead, back to ingress
   --channels DIR   channel files (default ./channels)
-  --amqp-url URL   RabbitMQ (default $AMQP_URL, else amqp://guest:guest@127.0.0.1:5672)
-  --queue-type T   quorum (default) or classic, as the channel was started with`;
+${AMQP_URL_HELP}
+${QUEUE_TYPE_HELP}, as the channel was started with
+`;
 
-export interface ReplayDeps {
-  readonly out?: (line: string) => void;
-  readonly err?: (line: string) => void;
+/** `out` gets one line per dead-letter queue replayed */
+export type ReplayDeps = CliDeps;
+
+interface ReplayArgs extends BrokerArgs {
+  readonly channelId: string;
+  readonly destination: string | undefined;
+  readonly selection: ReplaySelection;
+  readonly failed: boolean;
+  readonly channels: string;
 }
 
 export async function run(argv: string[], deps: ReplayDeps = {}): Promise<number> {
-  const out = deps.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const err = deps.err ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      destination: { type: 'string' },
-      id: { type: 'string' },
-      all: { type: 'boolean', default: false },
-      failed: { type: 'boolean', default: false },
-      channels: { type: 'string', default: 'channels' },
-      'amqp-url': { type: 'string' },
-      'queue-type': { type: 'string', default: process.env.MEDIBUS_QUEUE_TYPE ?? 'quorum' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    out(HELP);
-    return 0;
+  const io = cliIo(deps);
+  const { out, err } = io;
+  if (printedHelp(argv, io, USAGE)) return 0;
+  const args = readArgs(argv);
+  if (typeof args === 'string') {
+    return usageError(io, 'replay', args, USAGE);
   }
-  const channelId = positionals[0];
-  const queueType = values['queue-type'];
-  if (channelId === undefined || positionals.length > 1 || values.all === (values.id !== undefined) || (queueType !== 'quorum' && queueType !== 'classic')) {
-    err(HELP);
-    return 2;
-  }
-  const { channels, diagnostics } = await loadChannels(resolve(values.channels));
-  for (const d of diagnostics) err(formatDiagnostic(d));
+  const { channelId, selection } = args;
+  const { channels, diagnostics } = await loadChannels(resolve(args.channels));
+  for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`);
   const channel = channels.find((c) => c.config.id === channelId);
   if (!channel) {
-    err(`medibus replay: no channel "${channelId}" in ${values.channels} (known: ${channels.map((c) => c.config.id).join(', ') || 'none'})`);
+    err(`medibus replay: no channel "${channelId}" in ${args.channels} (known: ${channels.map((c) => c.config.id).join(', ') || 'none'})\n`);
     return 1;
   }
-  const topology = topologyFor(channel.config, queueType);
+  const topology = topologyFor(channel.config, args.queueType);
   let sources: DestinationTopology[];
-  if (values.failed) {
+  if (args.failed) {
     // The failed queue's "destination" is the channel's ingress: the message is mapped again.
     sources = [{ name: 'failed', exchange: topology.ingress.exchange, queues: [], retry: [], dead: topology.failed }];
   } else {
-    sources = topology.destinations.filter((d) => values.destination === undefined || d.name === values.destination);
+    sources = topology.destinations.filter((d) => args.destination === undefined || d.name === args.destination);
     if (sources.length === 0) {
-      err(`medibus replay: channel ${channelId} has no destination "${values.destination}" (known: ${topology.destinations.map((d) => d.name).join(', ')})`);
+      err(`medibus replay: channel ${channelId} has no destination "${args.destination}" (known: ${topology.destinations.map((d) => d.name).join(', ')})\n`);
       return 1;
     }
   }
-  const selection: ReplaySelection = values.id !== undefined ? { id: values.id } : { all: true };
-  const broker = new Broker({ url: values['amqp-url'] ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672', name: 'medibus replay' });
+  const broker = new Broker({ url: args.amqpUrl, name: 'medibus replay' });
   broker.start();
   let found = false;
   try {
@@ -87,7 +77,7 @@ export async function run(argv: string[], deps: ReplayDeps = {}): Promise<number
       try {
         const result = await replay(broker, source, selection);
         found ||= result.replayed.length > 0;
-        out(`${source.dead}: replayed ${result.replayed.length}, ${result.remaining} left${result.replayed.length ? ` (${result.replayed.join(', ')})` : ''}`);
+        out(`${source.dead}: replayed ${result.replayed.length}, ${result.remaining} left${result.replayed.length ? ` (${result.replayed.join(', ')})` : ''}\n`);
       } catch (error) {
         // With --id, the other destinations simply do not hold that message.
         if (!(isMedibusError(error) && error.code === 'MEDIBUS_ERR_CONFIG_REFERENCE' && 'id' in selection)) throw error;
@@ -97,8 +87,36 @@ export async function run(argv: string[], deps: ReplayDeps = {}): Promise<number
     await broker.close();
   }
   if ('id' in selection && !found) {
-    err(`medibus replay: no dead letter with message id ${selection.id} in channel ${channelId}`);
+    err(`medibus replay: no dead letter with message id ${selection.id} in channel ${channelId}\n`);
     return 1;
   }
   return 0;
+}
+
+function readArgs(argv: string[]): ReplayArgs | string {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        destination: { type: 'string' },
+        id: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        failed: { type: 'boolean', default: false },
+        channels: { type: 'string', default: 'channels' },
+        ...BROKER_OPTIONS,
+      },
+    });
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) return positionals.length === 0 ? 'CHANNEL is missing' : `one CHANNEL expected, got ${positionals.length}`;
+  if (values.all && values.id !== undefined) return '--id and --all exclude each other';
+  if (!values.all && values.id === undefined) return 'which dead letters? give --id MESSAGE_ID or --all';
+  const broker = brokerArgs(values);
+  if (typeof broker === 'string') return broker;
+  const selection: ReplaySelection = values.id !== undefined ? { id: values.id } : { all: true };
+  return { ...broker, channelId: positionals[0], destination: values.destination, selection, failed: values.failed, channels: values.channels };
 }

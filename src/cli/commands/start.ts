@@ -1,63 +1,55 @@
 /**
- * `medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL]`: runs every enabled
+ * `medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]`: runs every enabled
  * channel until SIGINT/SIGTERM, then shuts down gracefully (stop accepting, finish in-flight
  * messages, close the broker connections).
  */
+import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { Engine } from '../../engine.js';
 import { startFhirServer, type RunningFhirServer } from '../../fhir-server/index.js';
 import { createLogger, type Logger } from '../../log.js';
+import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
-const HELP = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
+const USAGE = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
 
   --channels DIR   channel files (default ./channels)
   --mappings DIR   mapping files (default ./mappings)
-  --amqp-url URL   RabbitMQ (default $AMQP_URL, else amqp://guest:guest@127.0.0.1:5672)
-  --queue-type T   quorum (default) or classic
+${AMQP_URL_HELP}
+${QUEUE_TYPE_HELP}
   --local-fhir     also run two in-memory FHIR servers standing in for the EMR
                    (http://127.0.0.1:8081/fhir) and the central repository (:8082), unless
-                   EMR_FHIR_URL / CENTRAL_FHIR_URL point elsewhere`;
+                   EMR_FHIR_URL / CENTRAL_FHIR_URL point elsewhere
+`;
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      channels: { type: 'string', default: 'channels' },
-      mappings: { type: 'string', default: 'mappings' },
-      'amqp-url': { type: 'string' },
-      'queue-type': { type: 'string', default: process.env.MEDIBUS_QUEUE_TYPE ?? 'quorum' },
-      'local-fhir': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: false,
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  const queueType = values['queue-type'];
-  if (queueType !== 'quorum' && queueType !== 'classic') {
-    process.stderr.write(`medibus start: --queue-type must be quorum or classic, got "${queueType}"\n`);
-    return 2;
+/** `err` gets the channel diagnostics; the engine logs through its logger */
+export type StartDeps = CliDeps;
+
+interface StartArgs extends BrokerArgs {
+  readonly channels: string;
+  readonly mappings: string;
+  readonly localFhir: boolean;
+}
+
+export async function run(argv: string[], deps: StartDeps = {}): Promise<number> {
+  const io = cliIo(deps);
+  const { err } = io;
+  if (printedHelp(argv, io, USAGE)) return 0;
+  const args = readArgs(argv);
+  if (typeof args === 'string') {
+    return usageError(io, 'start', args, USAGE);
   }
   const log = createLogger();
-  const { channels, diagnostics } = await loadChannels(resolve(values.channels));
-  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  const { channels, diagnostics } = await loadChannels(resolve(args.channels));
+  for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`);
   if (diagnostics.some((d) => d.severity === 'error') || channels.length === 0) {
-    if (channels.length === 0 && diagnostics.length === 0) process.stderr.write(`medibus start: no channel files in ${values.channels}\n`);
+    if (channels.length === 0 && diagnostics.length === 0) err(`medibus start: no channel files in ${args.channels}\n`);
     return 1;
   }
   // only once the channels are known good: the servers take a moment to load the R4 definitions
-  const localFhir = values['local-fhir'] ? await startLocalFhirServers(log) : [];
-  const engine = new Engine({
-    channels,
-    amqpUrl: values['amqp-url'] ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
-    log,
-    queueType,
-    mappingsDir: resolve(values.mappings),
-  });
+  const localFhir = args.localFhir ? await startLocalFhirServers(log) : [];
+  const engine = new Engine({ channels, amqpUrl: args.amqpUrl, log, queueType: args.queueType, mappingsDir: resolve(args.mappings) });
   await engine.start();
   await new Promise<void>((done) => {
     const shutdown = (signal: string): void => {
@@ -67,15 +59,39 @@ export async function run(argv: string[]): Promise<number> {
       engine
         .stop()
         .then(() => Promise.all(localFhir.map((server) => server.stop())))
-        .then(() => done(), (error: unknown) => {
-        log.error({ event: 'stop-failed', err: error }, 'shutdown failed');
-        done();
-      });
+        .then(
+          () => done(),
+          (error: unknown) => {
+            log.error({ event: 'stop-failed', err: error }, 'shutdown failed');
+            done();
+          },
+        );
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);
   });
   return 0;
+}
+
+function readArgs(argv: string[]): StartArgs | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        channels: { type: 'string', default: 'channels' },
+        mappings: { type: 'string', default: 'mappings' },
+        ...BROKER_OPTIONS,
+        'local-fhir': { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  const broker = brokerArgs(values);
+  if (typeof broker === 'string') return broker;
+  return { ...broker, channels: values.channels, mappings: values.mappings, localFhir: values['local-fhir'] };
 }
 
 /**
