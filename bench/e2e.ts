@@ -197,7 +197,7 @@ function rssMiB(pid: number): number {
 }
 
 async function startFhirChild(): Promise<{ url: string; onStored(fn: (id: string, at: number) => void): void; stop(): void }> {
-  const child = fork(fileURLToPath(new URL('./e2e-fhir-child.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./e2e-fhir-child.ts', import.meta.url)), [], { execArgv: [...profileArgs('fhir'), '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const listeners: ((id: string, at: number) => void)[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     child.on('message', (m: { port?: number; stored?: [string, number][] }) => {
@@ -210,23 +210,33 @@ async function startFhirChild(): Promise<{ url: string; onStored(fn: (id: string
 }
 
 async function startMedibus(channels: string): Promise<ChildProcess> {
-  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--channels', channels, '--mappings', path.join(ROOT, 'mappings')], {
+  const child = spawn(process.execPath, [...profileArgs('medibus'), '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--channels', channels, '--mappings', path.join(ROOT, 'mappings')], {
     cwd: ROOT,
     env: { ...process.env, AMQP_URL },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     let text = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      if (text.includes('"event":"started"')) resolve();
-    });
+    const watch = (chunk: Buffer): void => {
+      // only until started: the log keeps coming, and a growing text searched per chunk
+      // would cost this process (and the run) more than the sender does
+      text = text.slice(-64) + chunk.toString('utf8');
+      if (!text.includes('"event":"started"')) return;
+      child.stdout!.off('data', watch);
+      resolve();
+    };
+    child.stdout!.on('data', watch);
     child.once('exit', (code) => reject(new Error(`medibus exited with ${code}`)));
   });
   // Keep reading its log (as a log shipper would), so it never blocks on a full pipe.
   child.stdout!.resume();
   return child;
+}
+
+/** BENCH_PROF=DIR: a CPU profile of the child, in DIR/<name> */
+function profileArgs(name: string): string[] {
+  const dir = process.env.BENCH_PROF;
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, name)}`];
 }
 
 async function stop(child: ChildProcess): Promise<void> {

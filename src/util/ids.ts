@@ -67,6 +67,7 @@ export function nameUuid(name: string): string {
  * (h1…h4) written into `out`. Synchronous and allocation-free for names up to 1 KiB of ASCII.
  */
 export function nameHash(name: string, out: Uint32Array): void {
+  prefixA = prefixB = undefined;
   const len = ascii(name, 0);
   if (len < 0) {
     const bytes = Buffer.from(name, 'utf8');
@@ -82,18 +83,33 @@ export function nameHash(name: string, out: Uint32Array): void {
  * first character read).
  */
 export function nameHash3(a: string, b: string, c: string, out: Uint32Array): void {
-  let end = ascii(a, 0);
-  if (end >= 0 && end < SCRATCH.length) {
-    SCRATCH[end] = 0x7c;
-    end = ascii(b, end + 1);
+  // The keys of one rule share `a|b|` (30 observations: one type, one system): when SCRATCH
+  // still starts with it, only `c` is copied.
+  let end: number;
+  if (a === prefixA && b === prefixB) end = prefixEnd;
+  else {
+    prefixA = prefixB = undefined;
+    end = ascii(a, 0);
     if (end >= 0 && end < SCRATCH.length) {
       SCRATCH[end] = 0x7c;
-      end = ascii(c, end + 1);
+      end = ascii(b, end + 1);
+      if (end >= 0 && end < SCRATCH.length) {
+        SCRATCH[end] = 0x7c;
+        prefixA = a;
+        prefixB = b;
+        prefixEnd = end;
+      }
     }
   }
+  if (end >= 0 && end < SCRATCH.length) end = ascii(c, end + 1);
   if (end >= 0 && end < SCRATCH.length) murmur3x86_128(SCRATCH, end, 0, out, SCRATCH_WORDS);
   else nameHash(`${a}|${b}|${c}`, out);
 }
+
+/** the `a|b|` SCRATCH starts with, after nameHash3 (cleared by any other writer of SCRATCH) */
+let prefixA: string | undefined;
+let prefixB: string | undefined;
+let prefixEnd = -1;
 
 /** Copies an ASCII text into SCRATCH from `at`; the end offset, or -1 when it is not ASCII or does not fit. */
 function ascii(text: string, at: number): number {

@@ -7,6 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { keyId } from '../../src/mapping/identifiers.js';
 import { murmur3x86_128, nameHash, nameHash3, nameUuid } from '../../src/util/ids.js';
 
+/** the reference: MurmurHash3 of the UTF-8 bytes, through a Buffer */
+function viaBytes(name: string): Uint32Array {
+  const bytes = Buffer.from(name, 'utf8');
+  const out = new Uint32Array(4);
+  murmur3x86_128(bytes, bytes.length, 0, out);
+  return out;
+}
+
 describe('murmur3x86_128', () => {
   it('passes SMHasher’s verification test (0xB3ECE62A for MurmurHash3_x86_128)', () => {
     // keys {}, {0}, {0,1} … {0…254}, each hashed with seed 256 - length; the 256 hashes hashed with seed 0
@@ -37,12 +45,6 @@ describe('nameUuid', () => {
   });
 
   it('hashes the UTF-8 bytes, whatever the length of the name', () => {
-    const viaBytes = (name: string): Uint32Array => {
-      const bytes = Buffer.from(name, 'utf8');
-      const out = new Uint32Array(4);
-      murmur3x86_128(bytes, bytes.length, 0, out);
-      return out;
-    };
     const out = new Uint32Array(4);
     for (const name of ['', 'a', 'Nguyễn Thị Ánh', '🧪 lab', 'x'.repeat(1023), 'x'.repeat(1024), 'y'.repeat(5000), `${'é'.repeat(600)}|z`]) {
       nameHash(name, out);
@@ -57,6 +59,34 @@ describe('nameUuid', () => {
       nameHash3(x!, y!, z!, a);
       nameHash(`${x}|${y}|${z}`, b);
       expect([...a]).toEqual([...b]);
+    }
+  });
+
+  it('nameHash3 gives the same hash when consecutive keys share their type and system (the prefix is copied once)', () => {
+    const a = new Uint32Array(4);
+    const b = new Uint32Array(4);
+    const system = 'urn:medibus:facility:LAB:Observation';
+    // same prefix again and again, a value that is not ASCII, one that does not fit, a
+    // nameHash in between (it writes the same scratch bytes), then the prefix again
+    const sequence: [string, string, string | undefined][] = [
+      ['Observation', system, 'LAB1-1-718-7'],
+      ['Observation', system, 'LAB1-2-4544-3'],
+      ['Observation', system, 'Ánh-3'],
+      ['Observation', system, 'LAB1-4-789-8'],
+      ['Observation', system, 'v'.repeat(2000)],
+      ['Observation', system, 'LAB1-5'],
+      ['Patient', system, undefined],
+      ['Observation', system, 'LAB1-6'],
+      ['Observation', `${system}x`, 'LAB1-6'],
+      ['Observation', system, ''],
+    ];
+    for (const [x, y, z] of sequence) {
+      if (z === undefined) {
+        nameHash(`${x}|${y}`, b);
+        continue;
+      }
+      nameHash3(x, y, z, a);
+      expect([...a], `${x}|${z.slice(0, 12)}`).toEqual([...viaBytes(`${x}|${y}|${z}`)]);
     }
   });
 
