@@ -172,7 +172,9 @@ function isTargetKey(key: string | undefined): key is TargetKey {
  * event loop (and core), as with a real sender, and one server cannot slow the next.
  */
 async function startInChild(key: TargetKey): Promise<Listener> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', key], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_PROF=DIR: a CPU profile of each listener process in DIR/<listener>
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}/${key}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', key], { execArgv: [...process.execArgv, ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await new Promise<{ port: number; label?: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { port: number; label?: string }));
