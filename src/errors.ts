@@ -101,6 +101,16 @@ export function isMedibusError(value: unknown): value is MedibusError {
   return value instanceof MedibusError;
 }
 
+/** The code a failure is counted and reported under: its own, or MEDIBUS_ERR_INTERNAL. */
+export function errorCodeOf(error: unknown): ErrorCode {
+  return isMedibusError(error) ? error.code : 'MEDIBUS_ERR_INTERNAL';
+}
+
+/** The message of an Error, or whatever was thrown, as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** `file:line:col` when known, for diagnostics that read like a compiler's. */
 export function formatLocation(loc: ErrorLocation | undefined): string {
   if (!loc) return '';

@@ -10,7 +10,7 @@
  * once and the caller's channels are never the ones closed.
  */
 import type { Channel } from 'amqplib';
-import { MedibusError } from '../errors.js';
+import { MedibusError, errorMessage } from '../errors.js';
 import type { BindingDeclaration, ChannelTopology, ExchangeDeclaration, QueueDeclaration } from './topology.js';
 
 /** Anything that opens AMQP channels: an amqplib connection, or a connected Broker. */
@@ -107,7 +107,7 @@ function stepName(step: Step): string {
  * value '1000' of type 'long'`; we keep the argument and both values, and say what to do.
  */
 function describeConflict(err: unknown, step: Step): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   const m = /inequivalent arg '([^']+)' for (?:queue|exchange) '[^']*' in vhost '[^']*': (.*?)"?$/.exec(text);
   if (m) {
     const detail = m[2].replace(/^received /, 'medibus declares ').replace(' but current is ', ', RabbitMQ has ');
@@ -118,6 +118,6 @@ function describeConflict(err: unknown, step: Step): string {
 }
 
 function unavailable(err: unknown, step: Step): MedibusError {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return new MedibusError('MEDIBUS_ERR_BROKER_UNAVAILABLE', `declaring ${stepName(step)} failed: ${text}`, { cause: err });
 }

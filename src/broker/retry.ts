@@ -13,7 +13,7 @@
  * never longer than the level's TTL. `ordering: patient` uses `retryDelay` in process.
  */
 import type { Message } from 'amqplib';
-import { MedibusError, isMedibusError, type ErrorCode } from '../errors.js';
+import { errorCodeOf, errorMessage, isMedibusError, MedibusError } from '../errors.js';
 import type { PublishProps, Publisher } from './publisher.js';
 import type { DestinationTopology } from './topology.js';
 
@@ -170,13 +170,13 @@ export function cleanHeaders(msg: Message): Record<string, unknown> {
 }
 
 function failureHeaders(msg: Message, attempts: number, error: unknown, destination: string): Record<string, unknown> {
-  const code: ErrorCode = isMedibusError(error) ? error.code : 'MEDIBUS_ERR_INTERNAL';
-  const text = error instanceof Error ? error.message : String(error);
-  return {
-    ...cleanHeaders(msg),
-    [HEADERS.attempts]: attempts,
-    [HEADERS.errorCode]: code,
-    [HEADERS.error]: text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text,
-    [HEADERS.destination]: destination,
-  };
+  return { ...cleanHeaders(msg), [HEADERS.attempts]: attempts, ...errorHeaders(error), [HEADERS.destination]: destination };
+}
+
+/**
+ * The error code and text a failed message carries (retry and dead-letter queues, the
+ * channel's failed queue); `text` defaults to the error's message and is cut to 1,000 characters.
+ */
+export function errorHeaders(error: unknown, text = errorMessage(error)): Record<string, string> {
+  return { [HEADERS.errorCode]: errorCodeOf(error), [HEADERS.error]: text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text };
 }

@@ -1,7 +1,10 @@
 /**
  * What every command shares: where it writes (stdout and stderr, unless a test passes its
- * own), `--help`, and the usage error that exits 2.
+ * own), `--help`, option parsing, and the usage error that exits 2.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../errors.js';
+
 export interface CliDeps {
   /** stdout by default */
   readonly out?: (text: string) => void;
@@ -32,4 +35,13 @@ export function printedHelp(argv: readonly string[], io: CliIo, usage: string): 
 export function usageError(io: CliIo, command: string, problem: string, usage: string): number {
   io.err(`medibus ${command}: ${problem}\n\n${usage}`);
   return 2;
+}
+
+/** node:util parseArgs; what it refuses (an unknown option, a missing value) comes back as the problem text */
+export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> | string {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    return errorMessage(error);
+  }
 }

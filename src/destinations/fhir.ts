@@ -3,7 +3,6 @@
  * URL (FHIR R4 http.html#transaction) and checks the transaction-response entry by entry.
  * Statuses are classified in http-errors.ts, credentials in auth.ts.
  */
-import type { Bundle } from '@medplum/fhirtypes';
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
 import { isSuccess, isTransientStatus, outcomeSummary, parseJson } from './http-errors.js';

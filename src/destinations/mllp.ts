@@ -9,7 +9,7 @@
  * One connection, kept open between messages, one message outstanding at a time (MLLP
  * Release 2, HL7 v2.5.1 Appendix C); a failed connection is re-opened by the next delivery.
  */
-import { isMedibusError, MedibusError } from '../errors.js';
+import { isMedibusError, MedibusError, errorMessage } from '../errors.js';
 import { encodeText, parseAck, parseMessage, type ParsedAck } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import { MllpClient } from '../mllp/client.js';
@@ -131,7 +131,7 @@ class MllpDestination implements Destination {
       ack = parseAck(parseMessage(reply, { charset: message.charset }));
     } catch (error) {
       this.#drop();
-      const why = error instanceof Error ? error.message : String(error);
+      const why = errorMessage(error);
       throw new MedibusError('MEDIBUS_ERR_MLLP_BAD_ACK', `${this.#peer} answered with something that is not an HL7 ACK (${why})`, { cause: error });
     }
     if (ack.controlId !== message.controlId) {

@@ -34,6 +34,7 @@ import { badRequest, multipleMatches, OperationOutcomeError, parseSearchRequest,
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { planIndexedSearch, tokenKey } from './identifier-index.js';
 import type { MedibusRepository } from './repository.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * A PUT, PATCH or DELETE on `Type` alone (or `Type?` with nothing after) has neither an id
@@ -121,7 +122,7 @@ function claim(conditions: Map<string, number>, index: number, url: string): Con
   try {
     search = parseSearchRequest(url);
   } catch (error) {
-    throw fail(badRequest(`Invalid condition: ${error instanceof Error ? error.message : String(error)}`, `${at}.request`));
+    throw fail(badRequest(`Invalid condition: ${errorMessage(error)}`, `${at}.request`));
   }
   const plan = planIndexedSearch(search);
   const key = plan === undefined ? url : tokenKey(search.resourceType, plan.tokens);

@@ -24,6 +24,7 @@ import {
   type TypedValue,
 } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { errorMessage } from '../errors.js';
 
 /** the same list medplum skips (typeschema/validation.ts), so both validators agree */
 const SKIPPED = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
@@ -88,7 +89,7 @@ export function checkInvariants(
       const result = evalFhirPathTyped(atom, [value], variables);
       if (result.length !== 1 || result[0]?.value !== true) issues.push(createConstraintIssue(path, constraint));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       issues.push(createOperationOutcomeIssue('error', 'processing', `Error evaluating invariant ${constraint.key}: ${message}`, path));
     }
   }

@@ -2,7 +2,7 @@
  * Reading acknowledgments (for MLLP clients and the mllp destination) and turning medibus
  * errors into ACK errors (for intake). HL7 v2.5.1 §2.9, §2.15.5 (ERR), §2.15.8 (MSA).
  */
-import { MedibusError, type ErrorCode } from '../errors.js';
+import { MedibusError, type ErrorCode, errorMessage } from '../errors.js';
 import type { Hl7Message } from './message.js';
 import type { Repetition } from './field.js';
 import type { Segment } from './segment.js';
@@ -105,7 +105,7 @@ const ERROR_TO_0357: Partial<Record<ErrorCode, AckError['code']>> = {
  */
 export function toAckError(error: unknown): AckError {
   if (!(error instanceof MedibusError)) {
-    return { code: '207', severity: 'E', diagnostic: error instanceof Error ? error.message : String(error) };
+    return { code: '207', severity: 'E', diagnostic: errorMessage(error) };
   }
   const loc = error.location;
   const location: AckErrorLocation | undefined =

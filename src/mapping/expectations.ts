@@ -13,6 +13,7 @@ import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4/index.js';
 import type { TestExpectation } from '../config/index.js';
 import { resourceTypeNames } from './fhir-model.js';
+import { errorMessage } from '../errors.js';
 
 export interface ExpectationResult {
   readonly expectation: TestExpectation;
@@ -30,7 +31,7 @@ export function checkExpectation(bundles: readonly Bundle[], expectation: TestEx
   try {
     values = evaluate(bundles, expectation.path);
   } catch (error) {
-    return { expectation, passed: false, actual: undefined, failed: 'expression', error: error instanceof Error ? error.message : String(error) };
+    return { expectation, passed: false, actual: undefined, failed: 'expression', error: errorMessage(error) };
   }
   const actual = values.length === 1 ? values[0] : values;
   if (expectation.count !== undefined && values.length !== expectation.count) return { expectation, passed: false, actual: values.length, failed: 'count' };

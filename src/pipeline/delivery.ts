@@ -21,7 +21,7 @@ import { attemptsOf, decide, jittered, RetryScheduler, type RetrySettings } from
 import type { DestinationTopology } from '../broker/topology.js';
 import type { DestinationConfig } from '../config/types.js';
 import type { Destination, OutboundMessage } from '../destinations/types.js';
-import { isMedibusError, MedibusError } from '../errors.js';
+import { errorCodeOf, errorMessage, MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { Worker } from './channel.js';
@@ -94,11 +94,11 @@ export class DeliveryWorker implements Worker {
         // The channel was lost or we are stopping: RabbitMQ redelivers; nothing to record.
         if (signal.aborted) return 'requeue';
         const decision = decide(settings, attempt, error);
-        const reason = describe(error);
+        const reason = errorMessage(error);
         if (decision.kind === 'dead') {
           await this.#scheduler.deadLetter(message, attempt, error);
           this.#emit('dead-lettered', ids, attempt, error);
-          this.#log.warn({ event: 'dead-lettered', ...ids, attempt, code: codeOf(error), reason, why: decision.reason }, 'dead-lettered');
+          this.#log.warn({ event: 'dead-lettered', ...ids, attempt, code: errorCodeOf(error), reason, why: decision.reason }, 'dead-lettered');
           return 'ack';
         }
         this.#emit('retrying', ids, attempt, error);
@@ -106,11 +106,11 @@ export class DeliveryWorker implements Worker {
           // The wait is the TTL of the retry level's queue (jittered there); a Retry-After
           // cannot lengthen it.
           const delay = await this.#scheduler.scheduleRetry(message, attempt, error);
-          this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: codeOf(error), reason }, 'delivery failed; will retry');
+          this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: errorCodeOf(error), reason }, 'delivery failed; will retry');
           return 'ack';
         }
         const delay = Math.max(jittered(decision.delay, settings.jitter ?? 0.2), retryAfterMs(error));
-        this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: codeOf(error), reason }, 'delivery failed; will retry');
+        this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: errorCodeOf(error), reason }, 'delivery failed; will retry');
         if (!(await sleep(delay, signal))) return 'requeue';
         attempt += 1;
       }
@@ -124,7 +124,7 @@ export class DeliveryWorker implements Worker {
       destination: this.#o.config.name,
       attempt,
       ...ids,
-      ...(error === undefined ? {} : { code: codeOf(error), reason: describe(error) }),
+      ...(error === undefined ? {} : { code: errorCodeOf(error), reason: errorMessage(error) }),
     });
   }
 }
@@ -181,14 +181,6 @@ export function toOutbound(message: ConsumeMessage, channelId: string, attempt =
     attempt,
     decodeEnvelope(message.content),
   );
-}
-
-function codeOf(error: unknown): string {
-  return isMedibusError(error) ? error.code : 'MEDIBUS_ERR_INTERNAL';
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A destination may ask for a minimum wait (HTTP Retry-After, RFC 9110 §10.2.3). */

@@ -5,7 +5,7 @@
  */
 import jsonata from 'jsonata';
 import { compilePath, type Hl7Message } from '../hl7/index.js';
-import { MedibusError } from '../errors.js';
+import { MedibusError, errorMessage } from '../errors.js';
 
 export interface MessageFilter {
   /** undefined when the message passes, else why it was filtered */
@@ -52,7 +52,7 @@ export function createFilter(options: { messageTypes?: readonly string[] | undef
       try {
         result = await expression.evaluate({}, bindings);
       } catch (error) {
-        throw new MedibusError('MEDIBUS_ERR_FILTER', `filter.when failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new MedibusError('MEDIBUS_ERR_FILTER', `filter.when failed: ${errorMessage(error)}`);
       }
       return result === true ? undefined : 'filter.when is not true';
     },

@@ -9,7 +9,7 @@
 import type { ChannelTopology } from '../broker/topology.js';
 import { keyHash, partitionOf, PARTITION_HEADER } from '../broker/topology.js';
 import type { Publisher } from '../broker/publisher.js';
-import { MedibusError, type ErrorCode } from '../errors.js';
+import { MedibusError, type ErrorCode, errorMessage } from '../errors.js';
 import {
   ackCode,
   buildAckText,
@@ -169,5 +169,5 @@ function firstLine(bytes: Buffer): Buffer {
 
 function asMedibusError(error: unknown): MedibusError {
   if (error instanceof MedibusError) return error;
-  return new MedibusError('MEDIBUS_ERR_INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+  return new MedibusError('MEDIBUS_ERR_INTERNAL', errorMessage(error), { cause: error });
 }

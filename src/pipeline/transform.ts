@@ -10,9 +10,9 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Broker } from '../broker/connection.js';
 import type { Consumer, Delivery, Disposition } from '../broker/consumer.js';
 import type { Publisher } from '../broker/publisher.js';
-import { cleanHeaders, copyProps, HEADERS } from '../broker/retry.js';
+import { cleanHeaders, copyProps, errorHeaders, HEADERS } from '../broker/retry.js';
 import type { ChannelTopology } from '../broker/topology.js';
-import { formatLocation, isMedibusError } from '../errors.js';
+import { formatLocation, isMedibusError, errorMessage, errorCodeOf } from '../errors.js';
 import { parseMessage, type Hl7Message } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
@@ -127,10 +127,10 @@ export class TransformWorker implements Worker {
 
   /** Parks the raw message in the channel's failed queue with the reason, then acks it. */
   async #fail(message: ConsumeMessage, ids: Ids, error: unknown): Promise<Disposition> {
-    const code = isMedibusError(error) ? error.code : 'MEDIBUS_ERR_INTERNAL';
+    const code = errorCodeOf(error);
     const where = isMedibusError(error) ? formatLocation(error.location) : '';
-    const reason = `${where ? `${where}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
-    const headers = { ...cleanHeaders(message), [HEADERS.errorCode]: code, [HEADERS.error]: reason.slice(0, 1000), [HEADERS.deadAt]: new Date().toISOString() };
+    const reason = `${where ? `${where}: ` : ''}${errorMessage(error)}`;
+    const headers = { ...cleanHeaders(message), ...errorHeaders(error, reason), [HEADERS.deadAt]: new Date().toISOString() };
     await this.#o.publisher.publish('', this.#o.topology.failed, message.content, { ...copyProps(message), headers }, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });
     this.#o.status.emit({ status: 'errored', channel: this.#o.channelId, ...ids, code, reason });
     this.#o.log.warn({ event: 'errored', ...ids, code, reason }, 'transform failed; message parked in the failed queue');

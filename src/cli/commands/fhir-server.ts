@@ -4,8 +4,7 @@
  * its base URL on stdout (one line, for scripts), serves until SIGINT/SIGTERM, then stops
  * accepting, lets in-flight requests finish and exits 0.
  */
-import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
-import { parseArgs } from 'node:util';
+import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
 import { ERRORS } from '../../errors.js';
 import { startFhirServer, type RunningFhirServer, type ValidationMode } from '../../fhir-server/index.js';
 import { createLogger } from '../../log.js';
@@ -87,22 +86,19 @@ function stopped(signal: AbortSignal | undefined): Promise<void> {
 }
 
 function readArgs(argv: string[]): Args | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string', default: '127.0.0.1' },
-        base: { type: 'string', default: '/fhir' },
-        validation: { type: 'string', default: 'fast' },
-        history: { type: 'string', default: '10' },
-      },
-    }));
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const parsed = parseOptions({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string', default: '127.0.0.1' },
+      base: { type: 'string', default: '/fhir' },
+      validation: { type: 'string', default: 'fast' },
+      history: { type: 'string', default: '10' },
+    },
+  });
+  if (typeof parsed === 'string') return parsed;
+  const { values } = parsed;
   if (values.port === undefined) return '--port is required';
   const port = Number(values.port);
   if (!/^[0-9]+$/.test(values.port) || port > 65535) return `--port must be an integer 0–65535, got "${values.port}"`;

@@ -7,9 +7,8 @@
  * to be mapped again with the corrected mapping. Each move is confirmed before the dead
  * letter is removed: a crash in between leaves a duplicate, never a loss.
  */
-import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
+import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Broker } from '../../broker/connection.js';
 import { replay, type ReplaySelection } from '../../broker/replay.js';
 import type { DestinationTopology } from '../../broker/topology.js';
@@ -94,23 +93,19 @@ export async function run(argv: string[], deps: ReplayDeps = {}): Promise<number
 }
 
 function readArgs(argv: string[]): ReplayArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        destination: { type: 'string' },
-        id: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        failed: { type: 'boolean', default: false },
-        channels: { type: 'string', default: 'channels' },
-        ...BROKER_OPTIONS,
-      },
-    });
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const parsed = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      destination: { type: 'string' },
+      id: { type: 'string' },
+      all: { type: 'boolean', default: false },
+      failed: { type: 'boolean', default: false },
+      channels: { type: 'string', default: 'channels' },
+      ...BROKER_OPTIONS,
+    },
+  });
+  if (typeof parsed === 'string') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) return positionals.length === 0 ? 'CHANNEL is missing' : `one CHANNEL expected, got ${positionals.length}`;
   if (values.all && values.id !== undefined) return '--id and --all exclude each other';

@@ -1,8 +1,7 @@
-import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
+import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { parseDuration } from '../../config/units.js';
-import { formatLocation, isMedibusError } from '../../errors.js';
+import { formatLocation, isMedibusError, errorMessage } from '../../errors.js';
 import { encodeText, parseAck, parseMessage, resolveCharset, splitMessages, type AckError, type Hl7Message, type ParsedAck } from '../../hl7/index.js';
 import { MllpClient } from '../../mllp/client.js';
 
@@ -93,21 +92,17 @@ export async function run(argv: string[], deps: SendDeps = {}): Promise<number> 
 const SILENCE_MS = 2000;
 
 function readArgs(argv: string[]): SendArgs | string {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string', default: '127.0.0.1' },
-        timeout: { type: 'string', default: '10s' },
-        charset: { type: 'string' },
-      },
-    });
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const parsed = parseOptions({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string', default: '127.0.0.1' },
+      timeout: { type: 'string', default: '10s' },
+      charset: { type: 'string' },
+    },
+  });
+  if (typeof parsed === 'string') return parsed;
   const { values, positionals } = parsed;
   if (positionals.length !== 1) return positionals.length === 0 ? 'FILE is missing' : `one FILE expected, got ${positionals.length}`;
   const port = Number(values.port);
@@ -167,5 +162,5 @@ function formatAckError(e: AckError): string {
 
 function describe(error: unknown): string {
   if (isMedibusError(error)) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

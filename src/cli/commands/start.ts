@@ -3,9 +3,8 @@
  * channel until SIGINT/SIGTERM, then shuts down gracefully (stop accepting, finish in-flight
  * messages, close the broker connections).
  */
-import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
+import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { Engine } from '../../engine.js';
 import { startFhirServer, type RunningFhirServer } from '../../fhir-server/index.js';
@@ -74,21 +73,18 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
 }
 
 function readArgs(argv: string[]): StartArgs | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        channels: { type: 'string', default: 'channels' },
-        mappings: { type: 'string', default: 'mappings' },
-        ...BROKER_OPTIONS,
-        'local-fhir': { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const parsed = parseOptions({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      channels: { type: 'string', default: 'channels' },
+      mappings: { type: 'string', default: 'mappings' },
+      ...BROKER_OPTIONS,
+      'local-fhir': { type: 'boolean', default: false },
+    },
+  });
+  if (typeof parsed === 'string') return parsed;
+  const { values } = parsed;
   const broker = brokerArgs(values);
   if (typeof broker === 'string') return broker;
   return { ...broker, channels: values.channels, mappings: values.mappings, localFhir: values['local-fhir'] };
