@@ -129,14 +129,21 @@ export class RetryScheduler {
     this.#levels = retryLevels(options.settings);
   }
 
-  /** `attempt` = the failed attempt's number (1-based); the level follows from it. Resolves with the wait set, in ms. */
-  async scheduleRetry(msg: Message, attempt: number, error: unknown): Promise<number> {
+  /**
+   * `attempt` = the failed attempt's number (1-based); the level follows from it, or, when the
+   * destination asked for a longer wait (`minWaitMs`, from HTTP Retry-After), the first level
+   * at least that long — the longest level at most. Resolves with the wait set, in ms.
+   */
+  async scheduleRetry(msg: Message, attempt: number, error: unknown, minWaitMs = 0): Promise<number> {
     const { settings, destination } = this.#o;
-    const level = destination.retry[levelForAttempt(settings, attempt, this.#levels)];
+    let index = levelForAttempt(settings, attempt, this.#levels);
+    while (index < this.#levels.length - 1 && (this.#levels[index] as number) < minWaitMs) index++;
+    const level = destination.retry[index];
     if (!level) {
       throw new MedibusError('MEDIBUS_ERR_INTERNAL', `destination ${destination.name} has no retry queue for attempt ${attempt}: its topology was declared with other retry levels`);
     }
-    const expiration = jittered(level.delay, settings.jitter ?? 0.2, this.#o.random);
+    // jitter only shortens, and never below the wait asked for (the level's TTL still bounds it)
+    const expiration = Math.max(jittered(level.delay, settings.jitter ?? 0.2, this.#o.random), Math.min(minWaitMs, level.delay));
     const props: PublishProps = { ...copyProps(msg), expiration: String(expiration), headers: failureHeaders(msg, attempt, error, destination.name) };
     // Default exchange, routing key = queue name: straight into the level queue.
     await this.#o.publisher.publish('', level.queue, msg.content, props, { timeoutMs: this.#o.timeoutMs });

@@ -102,14 +102,16 @@ export class DeliveryWorker implements Worker {
           return 'ack';
         }
         this.#emit('retrying', ids, attempt, error);
+        // A Retry-After is honoured up to the longest wait the retry settings allow (maxDelay,
+        // or the last retry level): a server's answer never parks a message, or a patient's
+        // lane, for longer than the operator configured.
         if (this.#o.config.ordering === 'none') {
-          // The wait is the TTL of the retry level's queue (jittered there); a Retry-After
-          // cannot lengthen it.
-          const delay = await this.#scheduler.scheduleRetry(message, attempt, error);
+          // The wait is the TTL of a retry level's queue: the level is picked to cover Retry-After.
+          const delay = await this.#scheduler.scheduleRetry(message, attempt, error, retryAfterMs(error));
           this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: errorCodeOf(error), reason }, 'delivery failed; will retry');
           return 'ack';
         }
-        const delay = Math.max(jittered(decision.delay, settings.jitter ?? 0.2), retryAfterMs(error));
+        const delay = Math.max(jittered(decision.delay, settings.jitter ?? 0.2), Math.min(retryAfterMs(error), settings.maxDelay));
         this.#log.warn({ event: 'retrying', ...ids, attempt, delayMs: delay, code: errorCodeOf(error), reason }, 'delivery failed; will retry');
         if (!(await sleep(delay, signal))) return 'requeue';
         attempt += 1;
