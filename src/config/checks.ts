@@ -4,7 +4,8 @@ import { compilePath } from '../hl7/index.js';
 import { isValidTimezone } from '../mapping/datatypes/timezone.js';
 import type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
 import { displayPath, formatPath } from './diagnostics.js';
-import type { ChannelConfig } from './types.js';
+import type { ConnectorSchemaSpec } from './schema.js';
+import type { ChannelConfig, DestinationConfig } from './types.js';
 import { formatDuration } from './units.js';
 import { offsetInScalar, type Target, type YamlSource } from './yaml.js';
 
@@ -23,7 +24,7 @@ export interface CheckedChannel {
 /** Addresses that mean "every interface" to Node's net.Server#listen. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
 
-export function checkChannel(channel: CheckedChannel): Diagnostic[] {
+export function checkChannel(channel: CheckedChannel, destinationSpecs: readonly ConnectorSchemaSpec[] = []): Diagnostic[] {
   const { config } = channel;
   const out: Diagnostic[] = [];
   const report = (path: PathSegment[], severity: Severity, code: ErrorCode, message: string, target: Target = 'value'): void => {
@@ -55,6 +56,13 @@ export function checkChannel(channel: CheckedChannel): Diagnostic[] {
     }
   });
 
+  if (config.transform?.mapping === undefined) {
+    config.destinations.forEach((destination, index) => {
+      const problem = bundleWithoutMapping(channel, destinationSpecs.find((spec) => spec.type === destination.type), destination, index);
+      if (problem !== undefined) report(problem.path, 'error', 'MEDIBUS_ERR_CONFIG_SCHEMA', problem.message);
+    });
+  }
+
   const timezone = config.transform?.timezone;
   if (timezone !== undefined && !isValidTimezone(timezone)) {
     report(['transform', 'timezone'], 'error', 'MEDIBUS_ERR_CONFIG_SCHEMA', `unknown time zone "${timezone}"; expected an IANA zone such as Asia/Ho_Chi_Minh, or an offset such as +07:00`);
@@ -76,6 +84,22 @@ export function checkChannel(channel: CheckedChannel): Diagnostic[] {
     report(['source', 'host'], 'warning', 'MEDIBUS_ERR_CONFIG_EXPOSED', `source listens on all interfaces (${host}); any machine that can reach this one may send messages`);
   }
   return out;
+}
+
+/**
+ * A destination that sends the FHIR Bundle on a channel that makes none: said at load, at
+ * `payload:` when the file sets it, else at the destination's `type:`.
+ */
+function bundleWithoutMapping(channel: CheckedChannel, spec: ConnectorSchemaSpec | undefined, destination: DestinationConfig, index: number): { path: PathSegment[]; message: string } | undefined {
+  if (spec?.sendsBundle === undefined || !spec.sendsBundle(destination as never)) return undefined;
+  const payload = (spec.configSchema['properties'] as Record<string, { enum?: unknown[] }> | undefined)?.['payload'];
+  const others = (payload?.enum ?? []).filter((p) => p !== 'bundle').map(String);
+  const instead = others.length === 0 ? '' : `, or set payload: ${others.join(' or ')}`;
+  const fix = `this channel has no transform.mapping to make one: add transform: { mapping: <name> }${instead}`;
+  const written = channel.source.locate(['destinations', index, 'payload']).node !== undefined;
+  if (written) return { path: ['destinations', index, 'payload'], message: `payload: bundle sends the FHIR Bundle, but ${fix}` };
+  const what = `type: ${destination.type} sends the FHIR Bundle${payload === undefined ? '' : ' (payload: bundle is its default)'}`;
+  return { path: ['destinations', index, 'type'], message: `${what}, but ${fix}` };
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkAcrossChannels, checkChannel, type CheckedChannel } from './checks
 import type { Diagnostic } from './diagnostics.js';
 import { formatPath, hasErrors, sortDiagnostics } from './diagnostics.js';
 import { interpolate, type Env } from './env.js';
-import { buildChannelSchema, type ConnectorSpecs } from './schema.js';
+import { buildChannelSchema, DEFAULT_SPECS, type ConnectorSpecs } from './schema.js';
 import type { ChannelConfig, LoadedChannel } from './types.js';
 import { convertUnits } from './units.js';
 import { compileSchema, schemaDiagnostics } from './validate.js';
@@ -102,7 +102,7 @@ async function loadChecked(file: string, options: LoadChannelsOptions): Promise<
   const diagnostics = [...result.diagnostics];
   if (result.value === undefined || result.source === undefined) return { channel: undefined, diagnostics };
   const channel: CheckedChannel = { file: result.file, config: result.value, source: result.source };
-  diagnostics.push(...checkChannel(channel));
+  diagnostics.push(...checkChannel(channel, (options.specs ?? DEFAULT_SPECS).destinations));
   return { channel, diagnostics: sortDiagnostics(diagnostics) };
 }
 

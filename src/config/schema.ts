@@ -25,6 +25,8 @@ export interface ConnectorSchemaSpec {
   readonly type: string;
   readonly description: string;
   readonly configSchema: JsonSchema;
+  /** destinations: whether this configuration sends the FHIR Bundle (then the channel needs transform.mapping) */
+  readonly sendsBundle?: (config: never) => boolean;
 }
 
 export interface ConnectorSpecs {
@@ -66,7 +68,7 @@ const defs = {
     properties: {
       maxAttempts: { type: 'integer', minimum: 1, description: 'Attempts in all, the first included; after the last failure the message is dead-lettered.', default: 8 },
       initialDelay: { $ref: '#/$defs/duration', description: 'Delay before the second attempt.', default: '1s' },
-      maxDelay: { $ref: '#/$defs/duration', description: 'Longest delay between two attempts; must not be shorter than initialDelay.', default: '10m' },
+      maxDelay: { $ref: '#/$defs/duration', description: 'Longest delay between two attempts, a destination\'s Retry-After included; must not be shorter than initialDelay.', default: '10m' },
       backoffCoefficient: { type: 'number', minimum: 1, description: 'Factor by which the delay grows after each failed attempt (1 = constant delay).', default: 2 },
     },
   },
@@ -137,7 +139,10 @@ function destinationsSchema(specs: readonly ConnectorSchemaSpec[]): JsonSchema {
   };
 }
 
-export function buildChannelSchema(specs: ConnectorSpecs = { sources: sourceSpecs, destinations: destinationSpecs }): JsonSchema {
+/** the connectors medibus ships (tests pass their own) */
+export const DEFAULT_SPECS: ConnectorSpecs = { sources: sourceSpecs, destinations: destinationSpecs };
+
+export function buildChannelSchema(specs: ConnectorSpecs = DEFAULT_SPECS): JsonSchema {
   return {
     $schema: META_SCHEMA,
     title: 'medibus channel',

@@ -52,6 +52,7 @@ export const amqpDestination: DestinationSpec<AmqpDestinationConfig> = {
       timeout: { $ref: '#/$defs/duration', description: 'How long to wait for the connection and for the broker\'s confirm; past it the message is retried.', default: '10s' },
     },
   },
+  sendsBundle: (config) => config.payload === 'bundle',
   create(config: AmqpDestinationConfig, context: DestinationContext): Destination {
     return new AmqpDestination(config, context);
   },

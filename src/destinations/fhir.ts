@@ -41,6 +41,7 @@ export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
       ...otherTargetProperties,
     },
   },
+  sendsBundle: () => true,
   create(config: FhirDestinationConfig, context: DestinationContext): Destination {
     return new FhirDestination(config, context);
   },

@@ -52,6 +52,7 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
       maxFiles: { type: 'integer', minimum: 0, maximum: 10000, description: 'Rotated files kept besides the current one; the oldest beyond this are deleted (0 keeps none).', default: 10 },
     },
   },
+  sendsBundle: (config) => config.payload === 'bundle',
   create(config: FileDestinationConfig, context: DestinationContext): Destination {
     return new FileDestination(config, context);
   },

@@ -34,6 +34,7 @@ export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
       ...httpTargetProperties,
     },
   },
+  sendsBundle: (config) => config.payload === 'bundle',
   create(config: HttpDestinationConfig, context: DestinationContext): Destination {
     return new HttpDestination(config, context);
   },

@@ -13,6 +13,12 @@ export interface DestinationSpec<C = unknown> {
   readonly description: string;
   /** JSON Schema of the connector's own keys (type: object, additionalProperties: false) */
   readonly configSchema: JsonSchema;
+  /**
+   * Whether this configuration sends the FHIR Bundle (the fhir destination, `payload: bundle`):
+   * then the channel needs `transform.mapping`, which `medibus validate` checks at load
+   * rather than dead-lettering every message at run time.
+   */
+  readonly sendsBundle?: (config: C) => boolean;
   create(config: C, context: DestinationContext): Destination;
 }
 
