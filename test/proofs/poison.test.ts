@@ -92,7 +92,8 @@ describe('a message the EMR refuses', () => {
     expect(headers(letter!)['medibus-error-code']).toBe('MEDIBUS_ERR_DELIVERY_REJECTED');
     expect(String(headers(letter!)['medibus-error'])).toMatch(/412/);
     expect(headers(letter!)['medibus-attempts']).toBe(1);
-    expect(engine.engine.status.counters()[id]?.['dead-lettered']).toBe(1);
+    // counted once the dead letter's publish is confirmed, a moment after it is in the queue
+    await waitFor(() => engine.engine.status.counters()[id]?.['dead-lettered'] === 1, 10_000, 'the dead letter counted');
 
     // The EMR's staff merge the duplicate; the operator replays the dead letter.
     const duplicates = await byIdentifier<Patient>(servers.emr, 'Patient', MRN_SYSTEM, 'POISON');
@@ -120,6 +121,7 @@ describe('a message the EMR refuses', () => {
       expect(headers(letter!)['medibus-attempts']).toBe(3);
       expect(headers(letter!)['medibus-error-code']).toBe('MEDIBUS_ERR_DELIVERY_TRANSIENT');
       expect(String(headers(letter!)['medibus-error'])).toMatch(/refused/);
+      await waitFor(() => engine.engine.status.counters()[id]?.['dead-lettered'] === 1, 10_000, 'the dead letter counted');
       const counters = engine.engine.status.counters()[id]!;
       expect(counters.retrying).toBe(2);
       expect(counters['dead-lettered']).toBe(1);
