@@ -19,6 +19,7 @@ source: { type: mllp, host: 127.0.0.1, port: 0 }
 `;
 
 async function diagnosticsOf(yaml: string): Promise<string[]> {
+  await dir?.remove();
   dir = await channelsDir({ 'feed.yaml': yaml });
   const { diagnostics } = await loadChannels(dir.dir, { env: {} });
   return diagnostics.map((d) => formatDiagnostic(d, dir!.dir));
