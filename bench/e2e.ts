@@ -23,6 +23,7 @@ import { MllpClient } from '../src/mllp/client.js';
 import { deleteChannelTopology } from '../test/support/broker.js';
 import { freePort } from '../test/support/process.js';
 import { brokerCeiling } from './broker-ceiling.js';
+import { profileArgs } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -231,12 +232,6 @@ async function startMedibus(channels: string): Promise<ChildProcess> {
   // Keep reading its log (as a log shipper would), so it never blocks on a full pipe.
   child.stdout!.resume();
   return child;
-}
-
-/** BENCH_PROF=DIR: a CPU profile of the child, in DIR/<name> */
-function profileArgs(name: string): string[] {
-  const dir = process.env.BENCH_PROF;
-  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, name)}`];
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { brokerCeiling } from './broker-ceiling.js';
+import { profileArgs } from './stats.js';
 import { Hl7Connection, type Hl7MessageEvent } from '@medplum/hl7';
 import { connect as amqpConnect } from 'amqplib';
 import { Server as NodeHl7Server } from 'node-hl7-server';
@@ -172,9 +173,7 @@ function isTargetKey(key: string | undefined): key is TargetKey {
  * event loop (and core), as with a real sender, and one server cannot slow the next.
  */
 async function startInChild(key: TargetKey): Promise<Listener> {
-  // BENCH_PROF=DIR: a CPU profile of each listener process in DIR/<listener>
-  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}/${key}`] : [];
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', key], { execArgv: [...process.execArgv, ...prof], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', key], { execArgv: [...process.execArgv, ...profileArgs(key)], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await new Promise<{ port: number; label?: string }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { port: number; label?: string }));

@@ -111,6 +111,11 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** `CODE: message` for a medibus error (what a CLI prints), else the message alone. */
+export function codedMessage(error: unknown): string {
+  return isMedibusError(error) ? `${error.code}: ${error.message}` : errorMessage(error);
+}
+
 /** `file:line:col` when known, for diagnostics that read like a compiler's. */
 export function formatLocation(loc: ErrorLocation | undefined): string {
   if (!loc) return '';

@@ -24,7 +24,7 @@ export interface CheckedChannel {
 /** Addresses that mean "every interface" to Node's net.Server#listen. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
 
-export function checkChannel(channel: CheckedChannel, destinationSpecs: readonly ConnectorSchemaSpec[] = []): Diagnostic[] {
+export function checkChannel(channel: CheckedChannel, destinationSpecs: readonly ConnectorSchemaSpec[]): Diagnostic[] {
   const { config } = channel;
   const out: Diagnostic[] = [];
   const report = (path: PathSegment[], severity: Severity, code: ErrorCode, message: string, target: Target = 'value'): void => {

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadChannels } from '../../src/config/index.js';
 import { brokerUrl, uniqueId } from '../support/broker.js';
 import { adt, sendOne, startEngine, waitFor, type RunningEngine } from '../support/engine.js';
@@ -57,10 +57,6 @@ afterEach(async () => {
   await dir?.remove();
   await hook?.close();
   running = dir = hook = undefined;
-});
-
-afterAll(async () => {
-  await running?.stop();
 });
 
 /** Starts a channel with one http destination; returns the gap between its first two POSTs of one message, in ms. */

@@ -3,7 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
-import { isMedibusError, errorMessage } from '../../errors.js';
+import { codedMessage, isMedibusError } from '../../errors.js';
 import { splitMessages, type Hl7Message } from '../../hl7/index.js';
 import { isValidTimezone } from '../../mapping/datatypes/index.js';
 import { loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
@@ -151,6 +151,5 @@ async function loadCandidates(name: string | undefined, dir: string, cwd: string
 }
 
 function describeError(error: unknown): string {
-  if (isMedibusError(error)) return `${error.code}: ${error.message}\n  hint: ${error.hint}`;
-  return errorMessage(error);
+  return isMedibusError(error) ? `${codedMessage(error)}\n  hint: ${error.hint}` : codedMessage(error);
 }

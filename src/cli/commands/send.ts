@@ -1,7 +1,7 @@
 import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../../config/units.js';
-import { formatLocation, isMedibusError, errorMessage } from '../../errors.js';
+import { codedMessage, formatLocation, isMedibusError } from '../../errors.js';
 import { encodeText, parseAck, parseMessage, resolveCharset, splitMessages, type AckError, type Hl7Message, type ParsedAck } from '../../hl7/index.js';
 import { MllpClient } from '../../mllp/client.js';
 
@@ -60,7 +60,7 @@ export async function run(argv: string[], deps: SendDeps = {}): Promise<number> 
           out(`${label} → sent (MSH-15 ${acceptAck}: no ACK expected, none came)\n`);
           continue;
         }
-        out(`${label} → no ACK: ${describe(error)}\n`);
+        out(`${label} → no ACK: ${codedMessage(error)}\n`);
         const left = messages.length - i - 1;
         if (left > 0) err(`medibus send: stopped; ${left} message(s) not sent\n`);
         return 1;
@@ -114,7 +114,7 @@ function readArgs(argv: string[]): SendArgs | string {
     try {
       resolveCharset(values.charset);
     } catch (error) {
-      return describe(error);
+      return codedMessage(error);
     }
   }
   return { file: positionals[0]!, host: values.host, port, timeoutMs: timeout, charset: values.charset };
@@ -126,7 +126,7 @@ async function readMessages(args: SendArgs, err: (text: string) => void): Promis
   try {
     bytes = await readFile(args.file);
   } catch (error) {
-    err(`medibus send: cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code ?? describe(error)}\n`);
+    err(`medibus send: cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code ?? codedMessage(error)}\n`);
     return undefined;
   }
   try {
@@ -138,7 +138,7 @@ async function readMessages(args: SendArgs, err: (text: string) => void): Promis
     }
     return batch.messages;
   } catch (error) {
-    err(`${args.file}: ${describe(error)}\n`);
+    err(`${args.file}: ${codedMessage(error)}\n`);
     return undefined;
   }
 }
@@ -148,7 +148,7 @@ function readAck(reply: Buffer, charset: string | undefined): ParsedAck | string
   try {
     return parseAck(parseMessage(reply, { charset }));
   } catch (error) {
-    return describe(error);
+    return codedMessage(error);
   }
 }
 
@@ -158,9 +158,4 @@ function formatAckError(e: AckError): string {
   const text = [e.text, e.userMessage ?? e.diagnostic].filter((s) => s !== undefined && s !== '').join(': ');
   const app = e.applicationCode === undefined ? '' : ` [${e.applicationCode}]`;
   return `${where} ${e.code}${text === '' ? '' : ` ${text}`}${app}`;
-}
-
-function describe(error: unknown): string {
-  if (isMedibusError(error)) return `${error.code}: ${error.message}`;
-  return errorMessage(error);
 }

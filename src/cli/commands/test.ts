@@ -5,7 +5,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
 import { loadChannels } from '../../config/load.js';
 import type { ChannelTest, LoadedChannel } from '../../config/types.js';
-import { isMedibusError, errorMessage } from '../../errors.js';
+import { codedMessage } from '../../errors.js';
 import { splitMessages } from '../../hl7/index.js';
 import { checkExpectation, type ExpectationResult } from '../../mapping/expectations.js';
 import { loadMapping, type CompiledMapping } from '../../mapping/index.js';
@@ -112,7 +112,7 @@ async function runTest(channel: LoadedChannel, test: ChannelTest, mappingFor: (i
       bundles.push((await mapping.convert(msg, { validate: transform.validate, ...(transform.timezone ? { timezone: transform.timezone } : {}) })).bundle);
     }
   } catch (error) {
-    const reason = isMedibusError(error) ? `${error.code}: ${error.message}` : errorMessage(error);
+    const reason = codedMessage(error);
     return { passed: false, details: [`conversion failed: ${reason}`, where] };
   }
 
