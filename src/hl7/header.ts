@@ -44,10 +44,10 @@ export function readHeader(msh: Segment): Hl7Header {
     controlId: msh.field(10).value,
     processingId: msh.field(11).value,
     version: msh.field(12).value,
-    sendingApplication: hd(msh, 3),
-    sendingFacility: hd(msh, 4),
-    receivingApplication: hd(msh, 5),
-    receivingFacility: hd(msh, 6),
+    sendingApplication: hdText(msh, 3),
+    sendingFacility: hdText(msh, 4),
+    receivingApplication: hdText(msh, 5),
+    receivingFacility: hdText(msh, 6),
     dateTime: msh.field(7).value,
     acceptAckType: msh.field(15).value.trim().toUpperCase(),
     applicationAckType: msh.field(16).value.trim().toUpperCase(),
@@ -55,7 +55,11 @@ export function readHeader(msh: Segment): Hl7Header {
   });
 }
 
-function hd(msh: Segment, n: number): string {
+/**
+ * An HD field of the segment (MSH-3…6) as `namespace^universal id^type`, unescaped, joined
+ * with `^` whatever the message's component separator, trailing empty components dropped.
+ */
+export function hdText(msh: Segment, n: number): string {
   const comps = msh.field(n).repetition(1).components();
   let end = comps.length;
   while (end > 0 && comps[end - 1] === '') end--;

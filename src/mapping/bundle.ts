@@ -10,7 +10,7 @@
  * Bundle.timestamp is MSH-7 (IG MSH[Bundle]).
  */
 import type { Bundle, BundleEntry, Identifier, Resource } from '@medplum/fhirtypes';
-import type { Segment } from '../hl7/index.js';
+import { hdText } from '../hl7/header.js';
 import type { Converter } from './datatypes/types.js';
 import { escapeSearchValue } from './identifiers.js';
 import type { Entry, Run } from './runtime-context.js';
@@ -64,7 +64,7 @@ export function assembleBundle(run: Run, entries: readonly Entry[], timestamp: C
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction' };
   const controlId = msh.field(10).value;
   if (controlId !== '') {
-    const sender = `${encodeURIComponent(hd(msh, 3))}:${encodeURIComponent(hd(msh, 4))}`;
+    const sender = `${encodeURIComponent(hdText(msh, 3))}:${encodeURIComponent(hdText(msh, 4))}`;
     bundle.identifier = { system: MESSAGE_PREFIX + sender, value: controlId };
   }
   const instant = timestamp === undefined ? undefined : messageInstant(run, timestamp);
@@ -72,14 +72,6 @@ export function assembleBundle(run: Run, entries: readonly Entry[], timestamp: C
   const systems = new Map<string, string>();
   bundle.entry = entries.map((e) => toBundleEntry(e, systems));
   return bundle;
-}
-
-/** An HD field (MSH-3, MSH-4) as `namespace^universal id^type`, unescaped, trailing empty parts dropped (as Hl7Header does). */
-function hd(msh: Segment, n: number): string {
-  const rep = msh.field(n).repetition(1);
-  const parts = [rep.component(1), rep.component(2), rep.component(3)];
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return parts.join('^');
 }
 
 /** MSH-7 as an instant, which needs seconds and an offset (the IG notes MSH-7 may lack both). */
