@@ -21,8 +21,12 @@ import { compileReader } from './runtime-read.js';
 import type { RuleObjectDoc } from './types.js';
 import { fieldType } from './v2-fields.js';
 
-/** The v2 datatypes that become a resource and a Reference to it (IG XCN[Practitioner], XON[Organization], PL[Location]). */
-const REFERENCE_SOURCES: Readonly<Record<string, string>> = { XCN: 'Practitioner', XON: 'Organization', PL: 'Location' };
+/**
+ * The v2 datatypes that become a resource and a Reference to it (IG XCN[Practitioner],
+ * CNN[Practitioner], XON[Organization], PL[Location]). CNN is named with `type:` only: it is the
+ * first component of an NDL (OBR-32), read as `OBR-32.1`.
+ */
+const REFERENCE_SOURCES: Readonly<Record<string, string>> = { XCN: 'Practitioner', CNN: 'Practitioner', XON: 'Organization', PL: 'Location' };
 
 export function compileFrom(cx: CompileContext, doc: RuleObjectDoc, at: readonly PathSegment[], pathAt: readonly PathSegment[], target: ElementTarget): ValueFn {
   if (typeof doc.from !== 'string') {
@@ -94,7 +98,7 @@ function referenceSource(cx: CompileContext, explicit: string | undefined, field
   if (explicit !== undefined) {
     const resource = REFERENCE_SOURCES[explicit];
     if (resource === undefined) {
-      cx.error([...at, 'type'], `type mismatch: a Reference is made from XCN (Practitioner), XON (Organization) or PL (Location), not ${explicit}`);
+      cx.error([...at, 'type'], `type mismatch: a Reference is made from XCN or CNN (Practitioner), XON (Organization) or PL (Location), not ${explicit}`);
       return undefined;
     }
     if (!allowed(explicit)) {
@@ -104,9 +108,12 @@ function referenceSource(cx: CompileContext, explicit: string | undefined, field
     return explicit;
   }
   if (fieldV2 !== undefined && REFERENCE_SOURCES[fieldV2] !== undefined && allowed(fieldV2)) return fieldV2;
-  const candidates = Object.keys(REFERENCE_SOURCES).filter((v2) => target.targets.length > 0 && allowed(v2));
+  // a field of unknown type is guessed from what the element may reference: XCN for a
+  // Practitioner (CNN, a component of NDL, is only ever asked for by name)
+  const guesses = Object.keys(REFERENCE_SOURCES).filter((v2) => v2 !== 'CNN');
+  const candidates = guesses.filter((v2) => target.targets.length > 0 && allowed(v2));
   if (candidates.length === 1) return candidates[0];
-  const options = (candidates.length > 0 ? candidates : Object.keys(REFERENCE_SOURCES)).map((v2) => `type: ${v2} (${REFERENCE_SOURCES[v2]})`);
+  const options = (candidates.length > 0 ? candidates : guesses).map((v2) => `type: ${v2} (${REFERENCE_SOURCES[v2]})`);
   cx.error(at, `${target.fhirPath} is ${describeTypes(target)}: say what the field holds with ${options.join(' or ')}`);
   return undefined;
 }

@@ -32,13 +32,15 @@ describe('mapping compile errors', () => {
     ]);
   });
 
-  it('reports values whose type cannot fill the element, and constants outside a required value set', async () => {
+  it('reports values whose type cannot fill the element, Reference sources that cannot make the resource, and constants outside a required value set', async () => {
     expect(await diagnosticsOf('fixtures/mapping/invalid/type-mismatch.yaml')).toEqual([
       'fixtures/mapping/invalid/type-mismatch.yaml:9:36 error MEDIBUS_ERR_MAPPING_COMPILE resources[0].set.active.type: type mismatch: no conversion from XPN (PID-5) to boolean for Patient.active',
       'fixtures/mapping/invalid/type-mismatch.yaml:10:27 error MEDIBUS_ERR_MAPPING_COMPILE resources[0].set.birthDate.value: type mismatch: Patient.birthDate is a date, got number 19720415',
       'fixtures/mapping/invalid/type-mismatch.yaml:11:22 error MEDIBUS_ERR_MAPPING_COMPILE resources[0].set.name.value: type mismatch: Patient.name is a HumanName, which has elements; got string "Smith" (write it as a mapping, e.g. { text: … })',
       'fixtures/mapping/invalid/type-mismatch.yaml:18:23 error MEDIBUS_ERR_MAPPING_COMPILE resources[1].set.subject.ref: type mismatch: Encounter.subject can reference Patient, Group, but encounter is an Encounter',
       'fixtures/mapping/invalid/type-mismatch.yaml:23:24 error MEDIBUS_ERR_MAPPING_COMPILE resources[2].set.status.value: "finale" is not a code of http://hl7.org/fhir/ValueSet/observation-status, which Observation.status requires: registered, preliminary, final, amended, corrected, cancelled, entered-in-error, unknown — did you mean "final"?',
+      'fixtures/mapping/invalid/type-mismatch.yaml:25:40 error MEDIBUS_ERR_MAPPING_COMPILE resources[2].set.performer.type: type mismatch: a Reference is made from XCN or CNN (Practitioner), XON (Organization) or PL (Location), not CX',
+      'fixtures/mapping/invalid/type-mismatch.yaml:26:41 error MEDIBUS_ERR_MAPPING_COMPILE resources[2].set.specimen.type: type mismatch: CNN makes a Practitioner, but Observation.specimen can reference Specimen',
     ]);
   });
 

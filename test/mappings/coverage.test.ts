@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Appointment, Bundle, Immunization, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Appointment, Bundle, DiagnosticReport, Immunization, Observation, Patient, Practitioner, PractitionerRole, Reference, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { convert, CORPUS, EXPECTED, messagesOf, resources } from './support.js';
 
@@ -107,6 +107,29 @@ describe('patients: the same identifiers, names, sex and birth date', () => {
     for (const value of ['12345', '56789']) expect(theirs).toContain(`"value":"${value}"`);
     expect([survivor.identifier?.[0]?.value, merged.identifier?.[0]?.value]).toEqual(['12345', '56789']);
     expect([survivor.link?.[0]?.type, merged.link?.[0]?.type]).toEqual(['replaces', 'replaced-by']);
+  });
+});
+
+describe('the people of a report', () => {
+  /** `value family` of the Practitioner a reference names, through a PractitionerRole (theirs) or directly (ours). */
+  function person(bundle: Bundle, ref: Reference | undefined): string {
+    const find = (r: string | undefined): Resource | undefined =>
+      bundle.entry?.find((e) => e.fullUrl === r || `${e.resource?.resourceType}/${e.resource?.id}` === r)?.resource;
+    let found = find(ref?.reference);
+    if (found?.resourceType === 'PractitionerRole') found = find((found as PractitionerRole).practitioner?.reference);
+    const p = found as Practitioner | undefined;
+    return `${p?.identifier?.[0]?.value} ${p?.name?.[0]?.family ?? ''}`.trim();
+  }
+
+  it('microsoft-fhir-converter__ORU-R01-01.hl7: the results interpreter (OBR-32), technician (OBR-34) and transcriptionist (OBR-35)', async () => {
+    // [interpreters, performers] of the report that has an interpreter
+    const people = (b: Bundle): string[][] => {
+      const report = of<DiagnosticReport>(b, 'DiagnosticReport').find((r) => r.resultsInterpreter !== undefined);
+      return [(report?.resultsInterpreter ?? []).map((x) => person(b, x)), (report?.performer ?? []).map((x) => person(b, x))];
+    };
+    const theirs = people(expected('microsoft-fhir-converter__ORU-R01-01.json'));
+    expect(theirs).toEqual([['Harry Raud'], ['Richa', '35 Samuel']]);
+    expect(people(await ours('microsoft-fhir-converter__ORU-R01-01.hl7'))).toEqual(theirs);
   });
 });
 

@@ -4,7 +4,7 @@
  * lab codes translated to LOINC beside the lab's own, and the keys that make a resend harmless
  * and land the result on the ADT feed's patient.
  */
-import type { Bundle, DiagnosticReport, Observation, Patient, ServiceRequest, Specimen } from '@medplum/fhirtypes';
+import type { Bundle, DiagnosticReport, Observation, Patient, Practitioner, ServiceRequest, Specimen } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { convert, edge, entryOf, only, resources, target } from './support.js';
 
@@ -94,6 +94,26 @@ describe('ORU^R01 from a Vietnamese LIS', () => {
     const specimen = only<Specimen>(b, 'Specimen');
     expect(specimen).toMatchObject({ type: { coding: [{ code: 'BLD' }] }, collection: { collectedDateTime: '2024-03-06T07:15:00+07:00' } });
     expect(target<Specimen>(b, byLocalCode(b, 'HGB').specimen?.reference)).toBe(specimen);
+  });
+
+  it('names the doctor who interpreted the results (OBR-32) and the technician (OBR-34, as secondary performer), each a Practitioner on the staff numbering', async () => {
+    const b = (await lab()).bundle;
+    const report = only<DiagnosticReport>(b, 'DiagnosticReport');
+    const staff = 'https://sid.example.org/vn/bach-mai/staff';
+    const interpreter = target<Practitioner>(b, report.resultsInterpreter?.[0]?.reference);
+    expect(interpreter).toMatchObject({ identifier: [{ system: staff, value: '0452' }], name: [{ family: 'Phạm', given: ['Thu Hà'], prefix: ['BS'] }] });
+    expect(report.resultsInterpreter?.[0]?.display).toBe('BS Thu Hà Phạm');
+    expect(report.performer).toHaveLength(1);
+    expect(target<Practitioner>(b, report.performer?.[0]?.reference)?.identifier).toEqual([{ system: staff, value: 'KTV07' }]);
+    expect(report.performer?.[0]?.extension).toEqual([
+      {
+        url: 'http://hl7.org/fhir/StructureDefinition/event-performerFunction',
+        valueCodeableConcept: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'SPRF', display: 'secondary performer' }] },
+      },
+    ]);
+    // the ordering doctor (ORC-12, an XCN) is numbered by the same authority: one system for the staff
+    const orderer = target<Practitioner>(b, only<ServiceRequest>(b, 'ServiceRequest').requester?.reference);
+    expect(orderer?.identifier?.[0]).toMatchObject({ system: staff, value: '0451' });
   });
 
   it('warns about the local codes the example LOINC table lacks, and about nothing else', async () => {
