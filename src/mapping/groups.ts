@@ -108,21 +108,21 @@ export function buildGroups(message: Hl7Message, structure: Structure | undefine
       if (def !== undefined && def.start.has(name)) {
         if (group.own[name] === undefined) {
           placed = group;
-          stack.length = i + 1;
+          truncate(stack, i + 1);
         } else {
           // the group has had its ORC: this one starts the next ORDER beside it
-          stack.length = i;
+          truncate(stack, i);
           placed = newGroup(def, stack[i - 1], ids++, seg);
           stack.push(placed);
         }
       } else if (def !== undefined && def.segments.has(name)) {
         placed = group;
-        stack.length = i + 1;
+        truncate(stack, i + 1);
       } else {
         const kinds = def === undefined ? structure.topLevel : def.groups;
         const kind = kinds.find((k) => k.start.has(name));
         if (kind !== undefined) {
-          stack.length = i + 1;
+          truncate(stack, i + 1);
           placed = newGroup(kind, group, ids++, seg);
           stack.push(placed);
         }
@@ -133,6 +133,11 @@ export function buildGroups(message: Hl7Message, structure: Structure | undefine
     groupOf[index] = placed;
   }
   return { root, message, groupOf };
+}
+
+/** Drops the groups above `length` (pop, not `length =`: V8 sets an array's length through the runtime). */
+function truncate(stack: Group[], length: number): void {
+  while (stack.length > length) stack.pop();
 }
 
 /** Whether `group` is `ancestor` or lies inside it. */

@@ -20,6 +20,7 @@
  * the key.
  */
 import { formatWords, nameHash3 } from '../util/ids.js';
+import { upperCase } from '../util/text.js';
 
 export const AUTHORITY_PREFIX = 'urn:medibus:authority:';
 export const FACILITY_PREFIX = 'urn:medibus:facility:';
@@ -35,7 +36,7 @@ export function resolveIdentifierSystem(
   const byConfig = (ns !== '' ? configured.get(ns) : undefined) ?? (uid !== '' ? configured.get(uid) : undefined);
   if (byConfig !== undefined) return byConfig;
   if (uid !== '') {
-    const kind = universalIdType.trim().toUpperCase();
+    const kind = upperCase(universalIdType.trim());
     if (kind === 'ISO' || (kind === '' && /^[0-2](\.(0|[1-9][0-9]*))+$/.test(uid))) return uid.startsWith('urn:oid:') ? uid : `urn:oid:${uid}`;
     if (kind === 'UUID') return uid.startsWith('urn:uuid:') ? uid : `urn:uuid:${uid.toLowerCase()}`;
     if (kind === 'URI' || kind === 'URL' || /^[a-z][a-z0-9+.-]*:/i.test(uid)) return uid;

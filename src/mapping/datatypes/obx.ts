@@ -30,6 +30,7 @@ import { parseNm, rangeFromNr } from './numeric.js';
 import { snQuantity, snRange, snRatio, snShape, snText } from './structured-numeric.js';
 import type { ChoiceValue, ConvertContext, SegmentConversion } from './types.js';
 import { setUnits } from './units.js';
+import { upperCase } from '../../util/text.js';
 
 const VALUE_ATTACHMENT_URL = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.value';
 const TEXT_TYPES: ReadonlySet<string> = new Set(['ST', 'TX', 'FT']);
@@ -39,7 +40,7 @@ const OBX_6_FIRST = compilePath('OBX-6[1]');
 
 /** OBX-2, trimmed (senders pad it) */
 function valueType(seg: Segment): string {
-  return OBX_2.get(seg).trim().toUpperCase();
+  return upperCase(OBX_2.get(seg).trim());
 }
 
 function withUnits(q: Quantity, units: Repetition, ctx: ConvertContext): Quantity {

@@ -161,6 +161,24 @@ describe('NM and code syntax checks', () => {
     );
   });
 
+  it('parseNm gives the double Number() gives, for any length and any place of the point', () => {
+    // its own digit loop covers up to 15 significant digits and 22 decimals; past that, Number()
+    const decimals = fc
+      .tuple(fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{0,26}$/), fc.stringMatching(/^[0-9]{0,26}$/), fc.boolean())
+      .filter(([, whole, fraction]) => whole !== '' || fraction !== '')
+      .map(([sign, whole, fraction, point]) => `${sign}${whole}${point || whole === '' ? `.${fraction}` : fraction}`);
+    fc.assert(
+      fc.property(decimals, (text) => {
+        const n = Number(text);
+        expect(parseNm(text), text).toBe(n === 0 ? 0 : n);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of ['0.1', '0.3', '123456789012345', '1234567890123456', '9007199254740993', '0.0000000000000000000001', '4.35', '1.005', '00000000000000000001.5']) {
+      expect(parseNm(text), text).toBe(Number(text));
+    }
+  });
+
   it('a code is kept exactly when it has no leading, trailing or repeated white space', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[ a-zA-Z\t\u00a0é-]{1,8}$/), (text) => {
