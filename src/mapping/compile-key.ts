@@ -18,6 +18,7 @@ import type { Run } from './runtime-context.js';
 import { compileReader } from './runtime-read.js';
 import type { Scope } from './runtime-scope.js';
 import type { CompositeKeyDoc, KeyDoc, RuleDoc, RuleObjectDoc } from './types.js';
+import { truncate } from '../util/arrays.js';
 
 export interface CompiledKey {
   readonly read: (scope: Scope, run: Run) => { system: string | undefined; value: string } | undefined;
@@ -53,7 +54,7 @@ export function compileKey(cx: CompileContext, doc: KeyDoc, at: readonly PathSeg
         const texts = new Array<string>(parts.length);
         const out: unknown[] = [];
         for (let i = 0; i < parts.length; i++) {
-          while (out.length > 0) out.pop();
+          truncate(out, 0);
           parts[i](scope, run, out);
           const v = out.length === 0 ? '' : String(out[0]).trim();
           if (v !== '') any = true;

@@ -16,6 +16,7 @@ import { compileRule } from './compile-value.js';
 import type { Run } from './runtime-context.js';
 import type { Scope } from './runtime-scope.js';
 import type { RuleDoc } from './types.js';
+import { truncate } from '../util/arrays.js';
 
 interface Entry {
   readonly name: string;
@@ -133,8 +134,7 @@ function buildObject(setters: readonly Setter[], scope: Scope, run: Run, seed: R
   for (let i = 0; i < setters.length; i++) {
     const setter = setters[i];
     const out = setter.scratch;
-    // pop, not length = 0: the length setter is a slow path in V8
-    while (out.length > 0) out.pop();
+    truncate(out, 0);
     setter.fn(scope, run, out);
     if (out.length === 0) continue;
     if (obj !== undefined && setter.rivals.length > 0 && anySet(obj, setter.rivals)) continue;

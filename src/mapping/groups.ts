@@ -15,6 +15,7 @@
  * that no other group contains, so an ADT's OBX groups need no enclosing group.
  */
 import type { Hl7Message, Segment } from '../hl7/index.js';
+import { truncate } from '../util/arrays.js';
 
 export interface GroupDef {
   readonly name: string;
@@ -133,11 +134,6 @@ export function buildGroups(message: Hl7Message, structure: Structure | undefine
     groupOf[index] = placed;
   }
   return { root, message, groupOf };
-}
-
-/** Drops the groups above `length` (pop, not `length =`: V8 sets an array's length through the runtime). */
-function truncate(stack: Group[], length: number): void {
-  while (stack.length > length) stack.pop();
 }
 
 /** Whether `group` is `ancestor` or lies inside it. */
