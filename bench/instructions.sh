@@ -2,7 +2,8 @@
 # Instructions per ORU^R01 (30 OBX) conversion, counted by valgrind's cachegrind: unlike a time,
 # the count does not move with the machine's load, so a change of a few percent shows. It is
 # the difference between 4 500 and 1 500 conversions in one process (warm-up and loading
-# cancel out), divided by 3 000; V8 runs single-threaded so the JIT is the same each time.
+# cancel out), divided by 3 000; V8 runs single-threaded, which keeps the JIT's choices nearly
+# the same each time: runs of one build differ by up to ±0.5 %.
 #
 #   npm run build && sh bench/instructions.sh [MAPPING]     (default mappings/oru-r01.yaml)
 #
