@@ -14,8 +14,9 @@ import type { LoadedChannel } from './config/types.js';
 import type { Logger } from './log.js';
 import { formatDiagnostic } from './config/diagnostics.js';
 import { MedibusError } from './errors.js';
-import { loadMappings, type CompiledMapping } from './mapping/index.js';
 import { ChannelRuntime, declareOnConnect, topologyFor } from './pipeline/channel.js';
+import { planChannels } from './pipeline/transform-plan.js';
+import type { TransformPlan } from './pipeline/transform-step.js';
 import { StatusBus } from './status/events.js';
 
 export interface EngineOptions {
@@ -57,7 +58,7 @@ export class Engine {
    */
   async start(): Promise<void> {
     const enabled = this.#options.channels.filter((c) => c.config.enabled);
-    const mappings = await this.#loadMappings(enabled);
+    const plans = await this.#plan(enabled);
     const queueType = this.#options.queueType ?? 'quorum';
     // Topology hooks first, so that after every (re)connect the exchanges exist before the
     // publisher's confirm channel opens and intake can publish.
@@ -76,7 +77,7 @@ export class Engine {
         intakePublisher: this.#intakePublisher!,
         status: this.status,
         log: this.#log,
-        mapping: channel.config.transform ? mappings.get(channel.config.transform.mapping) : undefined,
+        plan: plans.get(channel.config.id)!,
       }),
     );
     this.#publishBroker.start();
@@ -90,21 +91,12 @@ export class Engine {
     this.#log.info({ event: 'started', channels: this.#channels.map((c) => c.describe()) }, 'medibus started');
   }
 
-  /** Compiles the mappings the channels name; any error stops the start with every diagnostic. */
-  async #loadMappings(channels: readonly LoadedChannel[]): Promise<Map<string, CompiledMapping>> {
-    const names = new Set(channels.flatMap((c) => (c.config.transform ? [c.config.transform.mapping] : [])));
-    if (names.size === 0) return new Map();
-    const dir = this.#options.mappingsDir ?? 'mappings';
-    const { mappings, diagnostics } = await loadMappings(dir);
+  /** Compiles the mappings the channels name (transform-plan.ts); any error stops the start with every diagnostic. */
+  async #plan(channels: readonly LoadedChannel[]): Promise<ReadonlyMap<string, TransformPlan>> {
+    const { plans, diagnostics } = await planChannels(channels, { mappingsDir: this.#options.mappingsDir ?? 'mappings' });
     const problems = diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
-    for (const channel of channels) {
-      const name = channel.config.transform?.mapping;
-      if (name !== undefined && problems.length === 0 && !mappings.has(name)) {
-        problems.push(`${channel.file}: channel ${channel.config.id} names mapping "${name}", but ${dir} has no mapping with that id (known: ${[...mappings.keys()].join(', ') || 'none'})`);
-      }
-    }
     if (problems.length > 0) throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `cannot start:\n${problems.join('\n')}`);
-    return mappings;
+    return plans;
   }
 
   /** Stops accepting, lets in-flight messages finish, closes the broker connections. */

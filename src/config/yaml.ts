@@ -1,4 +1,5 @@
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { readFile } from 'node:fs/promises';
 import type { Diagnostic, PathSegment } from './diagnostics.js';
 
 export interface Position {
@@ -114,4 +115,18 @@ export function offsetInScalar(text: string, scalar: Scalar, index: number): num
   const quoted = scalar.type === Scalar.QUOTE_DOUBLE || scalar.type === Scalar.QUOTE_SINGLE;
   if (quoted && raw.slice(1, -1) === scalar.value) return start + 1 + index;
   return start;
+}
+
+/**
+ * Where `path` is in a YAML file on disk, for checks made after loading (a reference another
+ * file does not satisfy); line 1 column 1 when the file can no longer be read.
+ */
+export async function locateInFile(file: string, path: readonly PathSegment[]): Promise<Position> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { line: 1, column: 1 };
+  }
+  return parseYaml(text, file).source.locate(path).position;
 }

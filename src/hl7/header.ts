@@ -2,6 +2,7 @@
  * The MSH fields every part of medibus needs (routing, ACKs, envelope headers), read once.
  * Field meanings: HL7 v2.5.1 §2.14.9 (MSH).
  */
+import type { Hl7Message } from './message.js';
 import type { Segment } from './segment.js';
 
 export interface Hl7Header {
@@ -64,4 +65,15 @@ export function hdText(msh: Segment, n: number): string {
   let end = comps.length;
   while (end > 0 && comps[end - 1] === '') end--;
   return comps.slice(0, end).join('^');
+}
+
+/**
+ * `ADT^A01`: MSH-9.1^MSH-9.2 (the structure, MSH-9.3, is not part of routing); `ACK` alone when
+ * MSH-9.2 is empty. The one message type of medibus: intake's header, the filter, the mapping
+ * choice of `convert` and the transform step all read it here, so `test`, `convert` and a
+ * running channel never disagree on a message (issue 14).
+ */
+export function messageType(msg: Hl7Message): string {
+  const h = msg.header;
+  return h.triggerEvent === '' ? h.messageType : `${h.messageType}^${h.triggerEvent}`;
 }

@@ -9,14 +9,14 @@ import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/
 import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
 import { createDebugLog, type Logger } from '../log.js';
-import type { CompiledMapping } from '../mapping/index.js';
 import { findSourceSpec } from '../sources/registry.js';
 import type { Source, SourceContext } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { DeliveryWorker } from './delivery.js';
-import { createFilter } from './filter.js';
 import { createHl7Intake } from './intake.js';
 import { TransformWorker } from './transform.js';
+import { sourceCharset } from './transform-plan.js';
+import type { TransformPlan } from './transform-step.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
@@ -29,8 +29,8 @@ export interface ChannelRuntimeOptions {
   readonly intakePublisher: Publisher;
   readonly status: StatusBus;
   readonly log: Logger;
-  /** the channel's compiled mapping, when it has `transform:` */
-  readonly mapping: CompiledMapping | undefined;
+  /** the channel's filter, mapping and transform settings (transform-plan.ts planChannels) */
+  readonly plan: TransformPlan;
 }
 
 /** The broker topology a channel file describes. */
@@ -98,25 +98,14 @@ export class ChannelRuntime {
       this.#log.warn({ event: 'no-destinations' }, 'channel has no destinations: received messages stay in its ingress queues');
       return;
     }
-    const filter = createFilter({
-      // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
-      messageTypes: config.filter?.messageTypes ?? options.mapping?.messageTypes,
-      when: config.filter?.when,
-      where: options.channel.file,
-    });
     this.#workers.push(
       new TransformWorker({
-        channelId: config.id,
         topology: this.topology,
         consumeBroker: options.consumeBroker,
         publisher: options.publisher,
         status: options.status,
         log: this.#log,
-        filter,
-        mapping: options.mapping,
-        validate: config.transform?.validate ?? true,
-        timezone: config.transform?.timezone,
-        charset: sourceCharset(config),
+        plan: options.plan,
       }),
     );
     for (const destination of config.destinations) {
@@ -196,9 +185,4 @@ export class ChannelRuntime {
     const address = this.#source.address();
     return { id: this.id, source: this.#options.channel.config.source.type, ...(address ? { listen: `${address.host}:${address.port}` } : {}) };
   }
-}
-
-/** The charset a channel's source decodes with when MSH-18 is empty (its `charset` key, if it has one). */
-function sourceCharset(config: ChannelConfig): string {
-  return (config.source as unknown as { charset?: string }).charset ?? 'UTF-8';
 }

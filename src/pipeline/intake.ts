@@ -16,6 +16,7 @@ import {
   checkRequired,
   compilePath,
   encodeText,
+  messageType,
   parseMessage,
   shouldSendAcceptAck,
   type AckError,
@@ -152,12 +153,6 @@ export function createHl7Intake(options: IntakeOptions): Hl7Intake {
   }
 
   return { ingestHl7, rejectHl7 };
-}
-
-/** `ADT^A01`: MSH-9.1^MSH-9.2 (the structure, MSH-9.3, is not part of routing). */
-export function messageType(msg: Hl7Message): string {
-  const h = msg.header;
-  return h.triggerEvent === '' ? h.messageType : `${h.messageType}^${h.triggerEvent}`;
 }
 
 function firstLine(bytes: Buffer): Buffer {

@@ -1,17 +1,23 @@
-import { cliIo, printedHelp, usageError, type CliDeps } from '../io.js';
-import { access, readFile } from 'node:fs/promises';
+import { cliIo, printedHelp, usageError, type CliDeps, type CliIo } from '../io.js';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
+import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
 import { codedMessage, isMedibusError } from '../../errors.js';
-import { splitMessages, type Hl7Message } from '../../hl7/index.js';
+import { messageType, splitMessages, type Hl7Message } from '../../hl7/index.js';
 import { isValidTimezone } from '../../mapping/datatypes/index.js';
 import { loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
+import { createFilter } from '../../pipeline/filter.js';
+import { intakeCheck, transformStep, type TransformPlan } from '../../pipeline/transform-step.js';
 
-const USAGE = `usage: medibus convert FILE [--mapping NAME] [--mappings DIR] [--no-validate] [--timezone TZ]
+const USAGE = `usage: medibus convert FILE|DIR [--mapping NAME] [--mappings DIR] [--no-validate] [--timezone TZ] [--bundles]
 
 Converts each HL7 v2 message of FILE (one message, several, or a FHS/BHS batch) to a FHIR R4
-transaction Bundle and prints it as JSON. No broker is involved.
+transaction Bundle and prints it as JSON. No broker is involved. A message a channel would
+refuse at intake (MSH-9, MSH-10, MSH-11 or MSH-12 empty) is reported with the AR it would get.
+
+With DIR, every message file of it (*.hl7, *.txt, *.er7, *.msg, or no extension; not
+recursive) is converted and one line per file is printed: ✓ or ✗, then what failed.
 
   --mapping NAME   the mapping to use: an id in DIR (adt) or a file (./my-adt.yaml); by
                    default the first mapping of DIR whose messageTypes accepts the message
@@ -19,6 +25,7 @@ transaction Bundle and prints it as JSON. No broker is involved.
                    else the mappings shipped with medibus)
   --no-validate    skip the FHIR R4 validation of the resources
   --timezone TZ    for times sent without an offset: an IANA zone or +07:00 (default UTC)
+  --bundles        with DIR: print the bundles too (the report lines go to stderr then)
 
 Warnings go to stderr. Exits 1 if a message could not be converted.
 `;
@@ -29,6 +36,7 @@ export interface ConvertDeps extends CliDeps {
 
 interface Args {
   readonly file: string;
+  readonly bundles: boolean;
   readonly mapping: string | undefined;
   readonly mappings: string | undefined;
   readonly validate: boolean;
@@ -39,52 +47,176 @@ interface Args {
 export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../../mappings/', import.meta.url));
 
 export async function run(argv: string[], deps: ConvertDeps = {}): Promise<number> {
+  const stdout = deps.out === undefined ? watchStdout() : undefined;
   const io = cliIo(deps);
-  const { out, err } = io;
   const cwd = deps.cwd ?? process.cwd();
   if (printedHelp(argv, io, USAGE)) return 0;
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     return usageError(io, 'convert', args, USAGE);
   }
+  const target = path.resolve(cwd, args.file);
+  const isDir = await stat(target).then((s) => s.isDirectory(), () => false);
+  const dir = args.mappings !== undefined ? path.resolve(cwd, args.mappings) : await defaultMappingsDir(cwd);
+  const candidates = await loadCandidates(args.mapping, dir, cwd, io.err);
+  if (candidates === undefined) return 1;
+  const converter: Converter = { args, dir, candidates, plans: new Map(), closed: () => stdout?.closed() === true };
+  try {
+    return isDir ? await convertDir(target, converter, io, cwd) : (await convertFile(target, args.file, converter, io)).failed > 0 ? 1 : 0;
+  } finally {
+    stdout?.dispose();
+  }
+}
 
+interface Converter {
+  readonly args: Args;
+  readonly dir: string;
+  readonly candidates: readonly CompiledMapping[];
+  /** one plan per mapping, built on first use */
+  readonly plans: Map<string, TransformPlan>;
+  /** the reader of stdout went away (`| head`): stop quietly */
+  readonly closed: () => boolean;
+}
+
+interface FileResult {
+  readonly messages: number;
+  readonly failed: number;
+  /** the first failure, for the one line of `convert DIR` */
+  readonly firstFailure: string | undefined;
+}
+
+/** Each message of one file: its bundle on stdout (`out`), warnings and failures on stderr. */
+async function convertFile(file: string, shown: string, c: Converter, io: CliIo, out: (text: string) => void = io.out): Promise<FileResult> {
   let messages: readonly Hl7Message[];
-  const file = path.resolve(cwd, args.file);
   try {
     const batch = splitMessages(await readFile(file));
     messages = batch.messages;
-    for (const warning of batch.warnings) err(`${args.file}: warning: ${warning}\n`);
+    for (const warning of batch.warnings) io.err(`${shown}: warning: ${warning}\n`);
   } catch (error) {
-    err(`medibus convert: ${args.file}: ${describeError(error)}\n`);
-    return 1;
+    const reason = describeError(error);
+    io.err(`medibus convert: ${shown}: ${reason}\n`);
+    return { messages: 0, failed: 1, firstFailure: firstLine(reason) };
   }
-
-  const dir = args.mappings !== undefined ? path.resolve(cwd, args.mappings) : await defaultMappingsDir(cwd);
-  const candidates = await loadCandidates(args.mapping, dir, cwd, err);
-  if (candidates === undefined) return 1;
-
   let failed = 0;
-  for (let i = 0; i < messages.length; i++) {
+  let firstFailure: string | undefined;
+  const fail = (text: string): void => {
+    io.err(`medibus convert: ${shown}: ${text}\n`);
+    failed++;
+    firstFailure ??= firstLine(text);
+  };
+  for (let i = 0; i < messages.length && !c.closed(); i++) {
     const msg = messages[i];
-    const type = `${msg.header.messageType}^${msg.header.triggerEvent}`;
-    const label = messages.length > 1 ? `message ${i + 1} (${type}, MSH-10 ${msg.header.controlId || 'empty'})` : `${type} message`;
-    const mapping = candidates.find((m) => m.accepts(type));
-    if (mapping === undefined) {
-      const known = candidates.map((m) => `${m.id} (${m.messageTypes.join(', ')})`).join('; ');
-      err(`medibus convert: ${args.file}: no mapping accepts the ${label}; ${args.mapping !== undefined ? 'the mapping given is' : `the mappings in ${dir} are`} ${known || 'none'}\n`);
-      failed++;
+    const type = messageType(msg);
+    const label = messages.length > 1 ? `message ${i + 1} (${type || 'no type'}, MSH-10 ${msg.header.controlId || 'empty'})` : type === '' ? 'message' : `${type} message`;
+    // what a channel would answer before any mapping is chosen: it never stores such a message
+    const refused = intakeCheck(msg);
+    if (refused !== undefined) {
+      fail(`${label}: a channel would refuse it with ${refused.ackCode} (${refused.error.code}): ${refused.error.message}`);
       continue;
     }
-    try {
-      const { bundle, warnings } = await mapping.convert(msg, { validate: args.validate, ...(args.timezone === undefined ? {} : { timezone: args.timezone }) });
-      for (const warning of warnings) err(`${args.file}: ${label}: warning: ${warning}\n`);
-      out(`${JSON.stringify(bundle, null, 2)}\n`);
-    } catch (error) {
-      err(`medibus convert: ${args.file}: ${label} (mapping ${mapping.id}): ${describeError(error)}\n`);
-      failed++;
+    const mapping = c.candidates.find((m) => m.accepts(type));
+    if (mapping === undefined) {
+      const known = c.candidates.map((m) => `${m.id} (${m.messageTypes.join(', ')})`).join('; ');
+      fail(`no mapping accepts the ${label}; ${c.args.mapping !== undefined ? 'the mapping given is' : `the mappings in ${c.dir} are`} ${known || 'none'}`);
+      continue;
+    }
+    const outcome = await transformStep(msg, planFor(mapping, c));
+    switch (outcome.kind) {
+      case 'converted':
+        for (const warning of outcome.warnings) io.err(`${shown}: ${label}: warning: ${warning}\n`);
+        out(`${JSON.stringify(outcome.bundle, null, 2)}\n`);
+        break;
+      case 'failed':
+        fail(`${label} (mapping ${mapping.id}): ${describeError(outcome.error)}`);
+        break;
+      case 'refused':
+      case 'filtered':
+        // checked above (intakeCheck; accepts is the filter's only rule here): said all the same
+        fail(`${label}: ${outcome.kind === 'refused' ? outcome.error.message : outcome.reason}`);
+        break;
+      default:
+        outcome satisfies never;
     }
   }
-  return failed > 0 ? 1 : 0;
+  return { messages: messages.length, failed, firstFailure };
+}
+
+/**
+ * `convert DIR`: every message file, one ✓/✗ line each on stdout (on stderr with --bundles,
+ * which prints the bundles on stdout); the mappings are compiled once for all of them.
+ */
+async function convertDir(root: string, c: Converter, io: CliIo, cwd: string): Promise<number> {
+  let files: string[];
+  try {
+    files = (await readdir(root, { withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.startsWith('.') && MESSAGE_FILE.test(e.name))
+      .map((e) => path.join(root, e.name))
+      .sort();
+  } catch (error) {
+    io.err(`medibus convert: ${displayPath(root, cwd)}: ${describeError(error)}\n`);
+    return 1;
+  }
+  const report = c.args.bundles ? io.err : io.out;
+  const quiet: CliIo = { out: io.out, err: () => undefined };
+  let failedFiles = 0;
+  for (const file of files) {
+    if (c.closed()) break;
+    // the details of each failure are in the one line; with --bundles, warnings still go to stderr
+    const shown = displayPath(file, cwd);
+    const result = await convertFile(file, shown, c, c.args.bundles ? io : quiet, c.args.bundles ? io.out : () => undefined);
+    if (result.failed > 0) {
+      failedFiles++;
+      const more = result.failed > 1 ? ` (and ${result.failed - 1} more)` : '';
+      report(`✗ ${shown}: ${result.firstFailure ?? 'failed'}${more}\n`);
+    } else report(`✓ ${shown}: ${plural(result.messages, 'message')} converted\n`);
+  }
+  if (!c.closed()) report(`\n${plural(files.length, 'file')}: ${files.length - failedFiles} converted, ${failedFiles} failed\n`);
+  return failedFiles > 0 ? 1 : 0;
+}
+
+const MESSAGE_FILE = /^[^.]+$|\.(hl7|txt|er7|msg)$/i;
+
+/** The plan a channel with this mapping and no filter of its own would run. */
+function planFor(mapping: CompiledMapping, c: Converter): TransformPlan {
+  let plan = c.plans.get(mapping.id);
+  if (plan === undefined) {
+    plan = {
+      channelId: 'convert',
+      file: mapping.file,
+      filter: createFilter({ messageTypes: mapping.messageTypes, where: mapping.file }),
+      mapping,
+      validate: c.args.validate,
+      timezone: c.args.timezone,
+      charset: 'UTF-8',
+    };
+    c.plans.set(mapping.id, plan);
+  }
+  return plan;
+}
+
+/**
+ * `convert … | head`: once the reader closes the pipe, a write fails with EPIPE (Node ignores
+ * SIGPIPE). Without a listener that 'error' is an uncaught exception and a stack trace; with
+ * it, convert stops converting and exits with the code it has so far.
+ */
+function watchStdout(): { closed(): boolean; dispose(): void } {
+  let closed = false;
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EPIPE' && !closed) throw error;
+    closed = true;
+  };
+  process.stdout.on('error', onError);
+  // kept after the command returns: a write still buffered may fail once main has finished
+  return { closed: () => closed, dispose: () => undefined };
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function firstLine(text: string): string {
+  const end = text.indexOf('\n');
+  return end < 0 ? text : text.slice(0, end);
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
@@ -92,6 +224,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let mapping: string | undefined;
   let mappings: string | undefined;
   let validate = true;
+  let bundles = false;
   let timezone: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -109,15 +242,18 @@ function parseArgs(argv: readonly string[]): Args | string {
       case '--no-validate':
         validate = false;
         break;
+      case '--bundles':
+        bundles = true;
+        break;
       default:
         if (arg.startsWith('-')) return `unknown option "${arg}"`;
         if (file !== undefined) return `unexpected argument "${arg}" (one file at a time)`;
         file = arg;
     }
   }
-  if (file === undefined) return 'which file? give an HL7 v2 file to convert';
+  if (file === undefined) return 'which file? give an HL7 v2 file, or a folder of them, to convert';
   if (timezone !== undefined && !isValidTimezone(timezone)) return `--timezone "${timezone}" is neither an IANA zone (Asia/Ho_Chi_Minh) nor an offset (+07:00)`;
-  return { file, mapping, mappings, validate, timezone };
+  return { file, bundles, mapping, mappings, validate, timezone };
 }
 
 /** ./mappings when the working directory has one, else the mappings shipped with medibus */

@@ -6,10 +6,10 @@ import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnosti
 import { loadChannels } from '../../config/load.js';
 import type { ChannelTest, LoadedChannel } from '../../config/types.js';
 import { codedMessage } from '../../errors.js';
-import { splitMessages } from '../../hl7/index.js';
+import { splitMessages, type Hl7Message } from '../../hl7/index.js';
 import { checkExpectation, type ExpectationResult } from '../../mapping/expectations.js';
-import { loadMapping, type CompiledMapping } from '../../mapping/index.js';
-import { createFilter } from '../../pipeline/filter.js';
+import { planChannels } from '../../pipeline/transform-plan.js';
+import { transformStep, type TransformPlan } from '../../pipeline/transform-step.js';
 import { defaultMappingsDir } from './convert.js';
 
 const USAGE = `usage: medibus test [--channels DIR] [--mappings DIR]
@@ -55,25 +55,16 @@ export async function run(argv: string[], deps: TestDeps = {}): Promise<number> 
   for (const d of diagnostics) err(`${formatDiagnostic(d, cwd)}\n`);
   if (hasErrors(diagnostics)) return 1;
 
-  const mappings = new Map<string, Promise<CompiledMapping | string>>();
-  const mappingFor = (id: string): Promise<CompiledMapping | string> => {
-    let found = mappings.get(id);
-    if (found === undefined) {
-      found = loadMapping(path.join(mappingsDir, `${id}.yaml`), { mappingsDir }).then(({ mapping, diagnostics: problems }) => {
-        for (const d of problems) err(`${formatDiagnostic(d, cwd)}\n`);
-        return mapping ?? `mapping ${id} could not be loaded (see above)`;
-      });
-      mappings.set(id, found);
-    }
-    return found;
-  };
+  // the plans `medibus start` would run: the same mappings, filters and settings
+  const planned = await planChannels(channels.filter((c) => c.config.tests.length > 0), { mappingsDir });
+  for (const d of planned.diagnostics) err(`${formatDiagnostic(d, cwd)}\n`);
 
   let passed = 0;
   let failed = 0;
   for (const channel of channels) {
     for (const test of channel.config.tests) {
       const name = `${channel.config.id} › ${test.name ?? path.basename(test.input)}`;
-      const outcome = await runTest(channel, test, mappingFor, cwd);
+      const outcome = await runTest(channel, test, planned.plans.get(channel.config.id), cwd);
       if (outcome.passed) {
         passed++;
         out(`✓ ${name}\n`);
@@ -89,31 +80,37 @@ export async function run(argv: string[], deps: TestDeps = {}): Promise<number> 
   return failed > 0 ? 1 : 0;
 }
 
-async function runTest(channel: LoadedChannel, test: ChannelTest, mappingFor: (id: string) => Promise<CompiledMapping | string>, cwd: string): Promise<Outcome> {
+async function runTest(channel: LoadedChannel, test: ChannelTest, plan: TransformPlan | undefined, cwd: string): Promise<Outcome> {
   const input = path.resolve(path.dirname(channel.file), test.input);
   const where = `input: ${displayPath(input, cwd)}`;
-  const transform = channel.config.transform;
-  if (transform === undefined) return { passed: false, details: ['the channel has no transform.mapping to test', where] };
-  const mapping = await mappingFor(transform.mapping);
-  if (typeof mapping === 'string') return { passed: false, details: [mapping, where] };
+  if (channel.config.transform === undefined) return { passed: false, details: ['the channel has no transform.mapping to test', where] };
+  if (plan?.mapping === undefined) return { passed: false, details: [`mapping ${channel.config.transform.mapping} could not be loaded (see above)`, where] };
 
   const bundles: Bundle[] = [];
   const notes: string[] = [];
+  let messages: readonly Hl7Message[];
   try {
-    const { messages } = splitMessages(await readFile(input));
-    const filter = createFilter({ messageTypes: channel.config.filter?.messageTypes, when: channel.config.filter?.when, where: channel.file });
-    for (const msg of messages) {
-      const type = `${msg.header.messageType}^${msg.header.triggerEvent}`;
-      const filtered = await filter.check(msg, type);
-      if (filtered !== undefined) {
-        notes.push(`filtered: ${filtered}`);
-        continue;
-      }
-      bundles.push((await mapping.convert(msg, { validate: transform.validate, ...(transform.timezone ? { timezone: transform.timezone } : {}) })).bundle);
-    }
+    ({ messages } = splitMessages(await readFile(input)));
   } catch (error) {
-    const reason = codedMessage(error);
-    return { passed: false, details: [`conversion failed: ${reason}`, where] };
+    return { passed: false, details: [`cannot read the input: ${codedMessage(error)}`, where] };
+  }
+  for (const msg of messages) {
+    const outcome = await transformStep(msg, plan);
+    switch (outcome.kind) {
+      case 'refused':
+        notes.push(`refused with ${outcome.ackCode} at intake: ${outcome.error.message}`);
+        break;
+      case 'filtered':
+        notes.push(`filtered: ${outcome.reason}`);
+        break;
+      case 'failed':
+        return { passed: false, details: [`conversion failed: ${outcome.error.code}: ${outcome.reason}`, where] };
+      case 'converted':
+        if (outcome.bundle !== undefined) bundles.push(outcome.bundle);
+        break;
+      default:
+        outcome satisfies never;
+    }
   }
 
   const failures = test.expect.map((e) => checkExpectation(bundles, e)).filter((r) => !r.passed);
