@@ -78,6 +78,45 @@ describe('medibus convert', () => {
     expect(err).toContain('fixtures/mapping/invalid/unknown-ref.yaml:14:23 error MEDIBUS_ERR_MAPPING_COMPILE resources[1].set.subject.ref: unknown resource "patinet"');
   });
 
+  it('says what a channel would answer to a message with MSH-10 empty (AR), and exits 1', async () => {
+    const { code, out, err } = await cli(convert, ['fixtures/hl7/edge/adt-a01-no-control-id.hl7']);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toBe(
+      'medibus convert: fixtures/hl7/edge/adt-a01-no-control-id.hl7: ADT^A01 message: a channel would refuse it with AR (MEDIBUS_ERR_HL7_REQUIRED_FIELD): MSH-10 (message control ID) is empty; the ACK must quote it in MSA-2\n',
+    );
+  });
+
+  it('names the empty MSH-9 instead of "no mapping accepts the ^ message"', async () => {
+    const { code, err } = await cli(convert, ['fixtures/hl7/edge/adt-no-message-type.hl7']);
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'medibus convert: fixtures/hl7/edge/adt-no-message-type.hl7: message: a channel would refuse it with AR (MEDIBUS_ERR_HL7_REQUIRED_FIELD): MSH-9.1 (message type) is empty; medibus routes and filters on it\n',
+    );
+  });
+
+  it('convert DIR: one line per message file, the summary, exit 1 when any failed', async () => {
+    const { code, out, err } = await cli(convert, ['fixtures/convert']);
+    expect(err).toBe('');
+    expect(out).toBe(
+      [
+        '✗ fixtures/convert/adt-a01-no-control-id.hl7: ADT^A01 message: a channel would refuse it with AR (MEDIBUS_ERR_HL7_REQUIRED_FIELD): MSH-10 (message control ID) is empty; the ACK must quote it in MSA-2',
+        '✓ fixtures/convert/adt-a01.hl7: 1 message converted, 1 warning',
+        '✗ fixtures/convert/adt-no-message-type.hl7: message: a channel would refuse it with AR (MEDIBUS_ERR_HL7_REQUIRED_FIELD): MSH-9.1 (message type) is empty; medibus routes and filters on it',
+        '',
+        '3 files: 1 converted, 2 failed',
+        '',
+      ].join('\n'),
+    );
+    expect(code).toBe(1);
+  });
+
+  it('convert DIR --bundles: the bundles on stdout, the lines on stderr', async () => {
+    const { out, err } = await cli(convert, ['fixtures/convert', '--bundles']);
+    expect(bundles(out).map((b) => b.type)).toEqual(['transaction']);
+    expect(err).toContain('✓ fixtures/convert/adt-a01.hl7: 1 message converted, 1 warning\n');
+  });
+
   it('exits 2 on a usage error', async () => {
     const { code, err } = await cli(convert, ['--frobnicate']);
     expect(code).toBe(2);

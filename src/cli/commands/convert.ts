@@ -61,11 +61,7 @@ export async function run(argv: string[], deps: ConvertDeps = {}): Promise<numbe
   const candidates = await loadCandidates(args.mapping, dir, cwd, io.err);
   if (candidates === undefined) return 1;
   const converter: Converter = { args, dir, candidates, plans: new Map(), closed: () => stdout?.closed() === true };
-  try {
-    return isDir ? await convertDir(target, converter, io, cwd) : (await convertFile(target, args.file, converter, io)).failed > 0 ? 1 : 0;
-  } finally {
-    stdout?.dispose();
-  }
+  return isDir ? convertDir(target, converter, io, cwd) : (await convertFile(target, args.file, converter, io)).failed > 0 ? 1 : 0;
 }
 
 interface Converter {
@@ -81,6 +77,7 @@ interface Converter {
 interface FileResult {
   readonly messages: number;
   readonly failed: number;
+  readonly warnings: number;
   /** the first failure, for the one line of `convert DIR` */
   readonly firstFailure: string | undefined;
 }
@@ -95,9 +92,10 @@ async function convertFile(file: string, shown: string, c: Converter, io: CliIo,
   } catch (error) {
     const reason = describeError(error);
     io.err(`medibus convert: ${shown}: ${reason}\n`);
-    return { messages: 0, failed: 1, firstFailure: firstLine(reason) };
+    return { messages: 0, failed: 1, warnings: 0, firstFailure: firstLine(reason) };
   }
   let failed = 0;
+  let warnings = 0;
   let firstFailure: string | undefined;
   const fail = (text: string): void => {
     io.err(`medibus convert: ${shown}: ${text}\n`);
@@ -123,6 +121,7 @@ async function convertFile(file: string, shown: string, c: Converter, io: CliIo,
     const outcome = await transformStep(msg, planFor(mapping, c));
     switch (outcome.kind) {
       case 'converted':
+        warnings += outcome.warnings.length;
         for (const warning of outcome.warnings) io.err(`${shown}: ${label}: warning: ${warning}\n`);
         out(`${JSON.stringify(outcome.bundle, null, 2)}\n`);
         break;
@@ -138,7 +137,7 @@ async function convertFile(file: string, shown: string, c: Converter, io: CliIo,
         outcome satisfies never;
     }
   }
-  return { messages: messages.length, failed, firstFailure };
+  return { messages: messages.length, failed, warnings, firstFailure };
 }
 
 /**
@@ -157,18 +156,18 @@ async function convertDir(root: string, c: Converter, io: CliIo, cwd: string): P
     return 1;
   }
   const report = c.args.bundles ? io.err : io.out;
+  // each file's failures and warnings are summed up in its line
   const quiet: CliIo = { out: io.out, err: () => undefined };
   let failedFiles = 0;
   for (const file of files) {
     if (c.closed()) break;
-    // the details of each failure are in the one line; with --bundles, warnings still go to stderr
     const shown = displayPath(file, cwd);
-    const result = await convertFile(file, shown, c, c.args.bundles ? io : quiet, c.args.bundles ? io.out : () => undefined);
+    const result = await convertFile(file, shown, c, quiet, c.args.bundles ? io.out : () => undefined);
     if (result.failed > 0) {
       failedFiles++;
       const more = result.failed > 1 ? ` (and ${result.failed - 1} more)` : '';
       report(`✗ ${shown}: ${result.firstFailure ?? 'failed'}${more}\n`);
-    } else report(`✓ ${shown}: ${plural(result.messages, 'message')} converted\n`);
+    } else report(`✓ ${shown}: ${plural(result.messages, 'message')} converted${result.warnings > 0 ? `, ${plural(result.warnings, 'warning')}` : ''}\n`);
   }
   if (!c.closed()) report(`\n${plural(files.length, 'file')}: ${files.length - failedFiles} converted, ${failedFiles} failed\n`);
   return failedFiles > 0 ? 1 : 0;
@@ -199,15 +198,15 @@ function planFor(mapping: CompiledMapping, c: Converter): TransformPlan {
  * SIGPIPE). Without a listener that 'error' is an uncaught exception and a stack trace; with
  * it, convert stops converting and exits with the code it has so far.
  */
-function watchStdout(): { closed(): boolean; dispose(): void } {
+function watchStdout(): { closed(): boolean } {
   let closed = false;
   const onError = (error: NodeJS.ErrnoException): void => {
     if (error.code !== 'EPIPE' && !closed) throw error;
     closed = true;
   };
-  process.stdout.on('error', onError);
   // kept after the command returns: a write still buffered may fail once main has finished
-  return { closed: () => closed, dispose: () => undefined };
+  process.stdout.on('error', onError);
+  return { closed: () => closed };
 }
 
 function plural(n: number, noun: string): string {
