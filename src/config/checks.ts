@@ -103,28 +103,54 @@ function bundleWithoutMapping(channel: CheckedChannel, spec: ConnectorSchemaSpec
 }
 
 /**
+ * What the checks across files read of a channel. Also taken from a file the schema refused,
+ * when its YAML parsed: a duplicate port is reported with that file's own errors, not only
+ * once they are fixed ("every problem at once").
+ */
+export interface ChannelIdentity {
+  readonly file: string;
+  readonly source: YamlSource;
+  /** undefined when the file has no string id */
+  readonly id: string | undefined;
+  readonly enabled: boolean;
+  readonly host: unknown;
+  readonly port: unknown;
+}
+
+/** The id and listening address of a parsed channel document, valid or not. */
+export function identityOf(file: string, source: YamlSource, data: unknown): ChannelIdentity {
+  const doc = isObject(data) ? data : {};
+  const listen = isObject(doc['source']) ? doc['source'] : {};
+  return { file, source, id: typeof doc['id'] === 'string' ? doc['id'] : undefined, enabled: doc['enabled'] !== false, host: listen['host'] ?? '', port: listen['port'] };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
  * Ids must be unique (they name queues); two enabled sources must not listen on the same
  * address. A source's `host` + `port` are taken as its listening address, whatever its
  * type; port 0 (a free port, in tests) never conflicts. A wildcard host overlaps every
  * host on the same port, because the operating system refuses the second bind.
  * The first file (in name order) keeps the id or port; each later one gets the error.
  */
-export function checkAcrossChannels(channels: readonly CheckedChannel[]): Diagnostic[] {
+export function checkAcrossChannels(channels: readonly ChannelIdentity[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const ids = new Map<string, CheckedChannel>();
-  const listeners: { channel: CheckedChannel; host: string; port: number }[] = [];
+  const ids = new Map<string, ChannelIdentity>();
+  const listeners: { channel: ChannelIdentity; host: string; port: number }[] = [];
   for (const channel of channels) {
-    const { id } = channel.config;
-    const first = ids.get(id);
+    const { id } = channel;
+    const first = id === undefined ? undefined : ids.get(id);
     if (first) {
       out.push(diagnostic(channel, ['id'], 'value', 'error', 'MEDIBUS_ERR_CONFIG_DUPLICATE', `channel id "${id}" is already used by ${where(first, ['id'])}`));
-    } else ids.set(id, channel);
+    } else if (id !== undefined) ids.set(id, channel);
 
-    const { host = '', port } = channel.config.source;
-    if (!channel.config.enabled || typeof port !== 'number' || port === 0 || typeof host !== 'string') continue;
+    const { host, port } = channel;
+    if (!channel.enabled || typeof port !== 'number' || port === 0 || typeof host !== 'string') continue;
     const clash = listeners.find((l) => l.port === port && (l.host === host || WILDCARD_HOSTS.has(l.host) || WILDCARD_HOSTS.has(host)));
     if (clash) {
-      const owner = `channel "${clash.channel.config.id}" (${where(clash.channel, ['source', 'port'])})`;
+      const owner = `channel "${clash.channel.id ?? '?'}" (${where(clash.channel, ['source', 'port'])})`;
       const message = clash.host === host ? `${host}:${port} is already used by ${owner}` : `${host}:${port} overlaps ${clash.host}:${port} of ${owner}`;
       out.push(diagnostic(channel, ['source', 'port'], 'value', 'error', 'MEDIBUS_ERR_CONFIG_DUPLICATE', message));
     } else listeners.push({ channel, host, port });
@@ -132,11 +158,11 @@ export function checkAcrossChannels(channels: readonly CheckedChannel[]): Diagno
   return out;
 }
 
-function where(channel: CheckedChannel, path: PathSegment[]): string {
+function where(channel: { readonly file: string; readonly source: YamlSource }, path: PathSegment[]): string {
   const { line, column } = channel.source.locate(path).position;
   return `${displayPath(channel.file)}:${line}:${column}`;
 }
 
-function diagnostic(channel: CheckedChannel, path: PathSegment[], target: Target, severity: Severity, code: ErrorCode, message: string): Diagnostic {
+function diagnostic(channel: { readonly file: string; readonly source: YamlSource }, path: PathSegment[], target: Target, severity: Severity, code: ErrorCode, message: string): Diagnostic {
   return { file: channel.file, ...channel.source.locate(path, target).position, severity, code, path: formatPath(path), message };
 }

@@ -1,8 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonSchema } from '../sources/types.js';
 import { deepFreeze } from '../util/objects.js';
-import { checkAcrossChannels, checkChannel, type CheckedChannel } from './checks.js';
+import { checkAcrossChannels, checkChannel, identityOf, type ChannelIdentity, type CheckedChannel } from './checks.js';
 import type { Diagnostic } from './diagnostics.js';
 import { formatPath, hasErrors, sortDiagnostics } from './diagnostics.js';
 import { interpolate, type Env } from './env.js';
@@ -25,6 +25,8 @@ export interface YamlFileResult<T> {
   readonly diagnostics: readonly Diagnostic[];
   /** the parsed file, for positions in later checks; undefined when it could not be read */
   readonly source: YamlSource | undefined;
+  /** the document as parsed, also when the schema refused it (checks that need a few keys); undefined after a YAML error */
+  readonly data?: unknown;
 }
 
 /**
@@ -60,7 +62,7 @@ export function loadYamlText<T>(text: string, file: string, schema: JsonSchema, 
     diagnostics.push(...schemaDiagnostics(validate.errors ?? [], data, source, env));
   }
   const value = hasErrors(diagnostics) ? undefined : (deepFreeze(data) as T);
-  return { file: absolute, value, diagnostics: sortDiagnostics(diagnostics), source };
+  return { file: absolute, value, diagnostics: sortDiagnostics(diagnostics), source, data };
 }
 
 export async function loadYamlFile<T>(file: string, schema: JsonSchema, options: LoadYamlOptions = {}): Promise<YamlFileResult<T>> {
@@ -96,14 +98,23 @@ export async function loadChannelFile(file: string, options: LoadChannelsOptions
   return { channel: channel && !hasErrors(diagnostics) ? Object.freeze({ file: channel.file, config: channel.config }) : undefined, diagnostics };
 }
 
+interface Checked {
+  /** schema-valid (its own checks may still have failed) */
+  readonly channel: CheckedChannel | undefined;
+  /** for the checks across files: any file whose YAML parsed */
+  readonly identity: ChannelIdentity | undefined;
+  readonly diagnostics: Diagnostic[];
+}
+
 /** Schema-valid channels stay in play for the cross-file checks even if their own checks failed. */
-async function loadChecked(file: string, options: LoadChannelsOptions): Promise<{ channel: CheckedChannel | undefined; diagnostics: Diagnostic[] }> {
+async function loadChecked(file: string, options: LoadChannelsOptions): Promise<Checked> {
   const result = await loadYamlFile<ChannelConfig>(file, channelSchema(options.specs), options);
   const diagnostics = [...result.diagnostics];
-  if (result.value === undefined || result.source === undefined) return { channel: undefined, diagnostics };
+  const identity = result.source !== undefined && result.data !== undefined ? identityOf(result.file, result.source, result.data) : undefined;
+  if (result.value === undefined || result.source === undefined) return { channel: undefined, identity, diagnostics };
   const channel: CheckedChannel = { file: result.file, config: result.value, source: result.source };
   diagnostics.push(...checkChannel(channel, (options.specs ?? DEFAULT_SPECS).destinations));
-  return { channel, diagnostics: sortDiagnostics(diagnostics) };
+  return { channel, identity, diagnostics: sortDiagnostics(diagnostics) };
 }
 
 /**
@@ -112,27 +123,49 @@ async function loadChecked(file: string, options: LoadChannelsOptions): Promise<
  * is an error, no channel is returned, so a deploy with one broken file changes nothing.
  */
 export async function loadChannels(dir: string, options: LoadChannelsOptions = {}): Promise<{ channels: LoadedChannel[]; diagnostics: Diagnostic[] }> {
-  const root = path.resolve(dir);
+  const listed = await listChannelFiles(dir);
+  if (listed.files.length === 0) return { channels: [], diagnostics: listed.diagnostics };
+  const { channels, diagnostics } = await checkChannelFiles(listed.files, options);
+  if (hasErrors(diagnostics)) return { channels: [], diagnostics };
+  return { channels, diagnostics };
+}
+
+/**
+ * The channel files a path names: the file itself, or the `*.yaml` / `*.yml` of a directory
+ * (not recursive, in name order, hidden files such as editor lock files skipped).
+ */
+export async function listChannelFiles(target: string): Promise<{ files: string[]; diagnostics: Diagnostic[] }> {
+  const root = path.resolve(target);
   let files: string[];
   try {
+    if (!(await stat(root)).isDirectory()) return { files: [root], diagnostics: [] };
     const entries = await readdir(root, { withFileTypes: true });
     files = entries
       .filter((e) => !e.isDirectory() && !e.name.startsWith('.') && /\.ya?ml$/.test(e.name))
       .map((e) => path.join(root, e.name))
       .sort();
   } catch (error) {
-    return { channels: [], diagnostics: [ioDiagnostic(root, error)] };
+    return { files: [], diagnostics: [ioDiagnostic(root, error)] };
   }
   if (files.length === 0) {
     const message = 'no channel files (*.yaml, *.yml) in this directory';
-    return { channels: [], diagnostics: [{ file: root, line: 0, column: 0, severity: 'warning', code: 'MEDIBUS_ERR_CONFIG_IO', path: '', message }] };
+    return { files: [], diagnostics: [{ file: root, line: 0, column: 0, severity: 'warning', code: 'MEDIBUS_ERR_CONFIG_IO', path: '', message }] };
   }
+  return { files, diagnostics: [] };
+}
 
+/**
+ * Validates the files, each on its own and then across them (on every file whose YAML parsed,
+ * so a duplicate port shows beside a schema error). `channels`: those without an error of
+ * their own, for the checks that come after (references to mappings, test inputs); the caller
+ * decides what an error elsewhere means.
+ */
+export async function checkChannelFiles(files: readonly string[], options: LoadChannelsOptions = {}): Promise<{ channels: LoadedChannel[]; diagnostics: Diagnostic[] }> {
   const results = await Promise.all(files.map((file) => loadChecked(file, options)));
-  const checked = results.flatMap((r) => (r.channel ? [r.channel] : []));
-  const diagnostics = sortDiagnostics([...results.flatMap((r) => r.diagnostics), ...checkAcrossChannels(checked)]);
-  if (hasErrors(diagnostics)) return { channels: [], diagnostics };
-  return { channels: checked.map((c) => Object.freeze({ file: c.file, config: c.config })), diagnostics };
+  const identities = results.flatMap((r) => (r.identity ? [r.identity] : []));
+  const diagnostics = sortDiagnostics([...results.flatMap((r) => r.diagnostics), ...checkAcrossChannels(identities)]);
+  const channels = results.flatMap((r) => (r.channel && !hasErrors(r.diagnostics) ? [Object.freeze({ file: r.channel.file, config: r.channel.config })] : []));
+  return { channels, diagnostics };
 }
 
 function ioDiagnostic(file: string, error: unknown): Diagnostic {

@@ -11,6 +11,7 @@
 import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../config/index.js';
+import { locateInFile } from '../config/yaml.js';
 import { CodeTable, loadCodeTable, SHIPPED_TABLES_DIR } from './terminology/index.js';
 import type { MappingDoc, TableDoc, UnmappedPolicy } from './types.js';
 
@@ -37,7 +38,7 @@ export async function resolveTables(doc: MappingDoc, file: string, mappingsDir: 
   const dirs = [path.join(mappingsDir, 'terminology'), SHIPPED_TABLES_DIR];
 
   for (const [name, entry] of Object.entries(doc.tables ?? {})) {
-    const loaded = await declaredTable(name, entry, path.dirname(file));
+    const loaded = await declaredTable(name, entry, file);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.table) tables.set(name, { name, table: loaded.table, unmapped: entry.unmapped });
   }
@@ -54,10 +55,19 @@ export async function resolveTables(doc: MappingDoc, file: string, mappingsDir: 
   return { tables, known: [...known].sort(), diagnostics };
 }
 
-async function declaredTable(name: string, entry: TableDoc, base: string): Promise<{ table: CodeTable | undefined; diagnostics: readonly Diagnostic[] }> {
+async function declaredTable(name: string, entry: TableDoc, mappingFile: string): Promise<{ table: CodeTable | undefined; diagnostics: readonly Diagnostic[] }> {
   if (entry.file !== undefined) {
-    const loaded = await loadCodeTable(path.resolve(base, entry.file));
-    return { table: loaded.table, diagnostics: loaded.diagnostics };
+    const tableFile = path.resolve(path.dirname(mappingFile), entry.file);
+    const loaded = await loadCodeTable(tableFile);
+    // a file that cannot be read is the mapping's mistake: said at its `file:` (issue 14)
+    const diagnostics = await Promise.all(
+      loaded.diagnostics.map(async (d) =>
+        d.line === 0 && d.file === tableFile
+          ? { ...d, file: mappingFile, ...(await locateInFile(mappingFile, ['tables', name, 'file'])), path: `tables.${name}.file`, code: 'MEDIBUS_ERR_CONFIG_REFERENCE' as const, message: `table file ${JSON.stringify(entry.file)}: ${d.message}` }
+          : d,
+      ),
+    );
+    return { table: loaded.table, diagnostics };
   }
   const definition = {
     id: name,

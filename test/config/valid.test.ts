@@ -65,7 +65,7 @@ describe('valid channel files', () => {
       log: { debug: true },
       tests: [
         {
-          input: '../../hl7/adt-a01.hl7',
+          input: '../../mapping/adt-a01.hl7',
           name: 'admission',
           expect: [
             { path: 'Patient.name.family', equals: 'Nguyễn' },
