@@ -36,6 +36,7 @@ export const amqpDestinationDriver: DestinationDriver = {
       openHandles: tcp.openHandles,
       transient: {
         'broker unreachable': tcp.unreachable,
+        'broker stops answering (past the timeout)': tcp.hold,
         'no queue bound to the exchange': async (): Promise<Undo> => {
           await ch.unbindQueue(queue, exchange, 'conf');
           return () => ch.bindQueue(queue, exchange, 'conf').then(() => undefined);

@@ -26,14 +26,14 @@ export const fhirDestinationDriver: DestinationDriver = {
     const base = new URL(server.url);
     const tcp = await proxied(Number(base.port));
     return {
-      config: { url: `http://127.0.0.1:${tcp.port}${base.pathname}`, timeout: '3s' },
+      config: { url: `http://127.0.0.1:${tcp.port}${base.pathname}`, timeout: '1500ms' },
       async held(message) {
         // asked of the server directly, not through the proxy the destination uses
         const found = (await (await fetch(`${server.url}/${firstCondition(message)}`)).json()) as Bundle;
         return (found.entry ?? []).map((entry) => `${entry.resource?.resourceType}/${entry.resource?.id}`);
       },
       openHandles: tcp.openHandles,
-      transient: { 'server unreachable': tcp.unreachable },
+      transient: { 'server unreachable': tcp.unreachable, 'server stops answering (past the timeout)': tcp.hold },
       permanent: {
         'a resource the server finds invalid (400)': async () => {
           const bundle = structuredClone(outbound().bundle) as Bundle;

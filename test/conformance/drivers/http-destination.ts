@@ -24,13 +24,13 @@ export const httpDestinationDriver: DestinationDriver = {
       return () => void (status = 202);
     };
     return {
-      config: { url: `http://127.0.0.1:${tcp.port}/hook`, timeout: '3s' },
+      config: { url: `http://127.0.0.1:${tcp.port}/hook`, timeout: '1500ms' },
       held: async (message) =>
         accepted
           .filter((r) => (JSON.parse(r.body.toString('utf8')) as { messageId?: string }).messageId === message.messageId)
           .map((r) => String(r.headers['idempotency-key'])),
       openHandles: tcp.openHandles,
-      transient: { 'server unreachable': tcp.unreachable, 'server answers 503': () => answer(503) },
+      transient: { 'server unreachable': tcp.unreachable, 'server answers 503': () => answer(503), 'server stops answering (past the timeout)': tcp.hold },
       permanent: {
         'server answers 422': async () => ({ message: outbound({ messageId: 'refused' }), undo: await answer(422) }),
       },

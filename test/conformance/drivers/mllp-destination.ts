@@ -35,10 +35,10 @@ export const mllpDestinationDriver: DestinationDriver = {
       return () => void (code = 'AA');
     };
     return {
-      config: { host: '127.0.0.1', port: tcp.port, timeout: '3s', connectTimeout: '2s' },
+      config: { host: '127.0.0.1', port: tcp.port, timeout: '1500ms', connectTimeout: '1500ms' },
       held: async (message) => accepted.filter((id) => id === message.controlId),
       openHandles: tcp.openHandles,
-      transient: { 'receiver unreachable': tcp.unreachable, 'receiver answers AE': () => answer('AE') },
+      transient: { 'receiver unreachable': tcp.unreachable, 'receiver answers AE': () => answer('AE'), 'receiver stops answering (past the timeout)': tcp.hold },
       permanent: { 'receiver answers AR': async () => ({ message: outbound(), undo: await answer('AR') }) },
       hold: tcp.hold,
       async stop() {
