@@ -28,15 +28,15 @@ export interface DestinationPeer {
   /** the destination's own keys as a channel file says them (the loader applies schema, defaults, units) */
   readonly config: Record<string, unknown>;
   /** the key each copy of `message` the peer holds carries (message id, MSH-10, resource id …) */
-  held(message: OutboundMessage): Promise<string[]>;
+  held(message: OutboundMessage): string[] | Promise<string[]>;
   /** connections (or file handles) open from this process to the peer */
-  openHandles(): Promise<number>;
+  openHandles(): number | Promise<number>;
   /** ways the peer fails so that a later attempt may pass (down, 5xx, AE); each returns its undo */
-  readonly transient: Readonly<Record<string, () => Promise<Undo>>>;
+  readonly transient: Readonly<Record<string, () => Undo | Promise<Undo>>>;
   /** ways a delivery is refused for good (4xx, AR, a message this destination cannot send) */
-  readonly permanent: Readonly<Record<string, () => Promise<Refusal>>>;
+  readonly permanent: Readonly<Record<string, () => Refusal | Promise<Refusal>>>;
   /** makes the peer take a request and not answer, where the protocol has such a state */
-  hold?(): Promise<Undo>;
+  hold?(): Undo | Promise<Undo>;
   stop(): Promise<void>;
 }
 

@@ -56,13 +56,13 @@ export interface SourceSetup {
   connect(runtime: ChannelRuntime): Promise<SourceClient>;
   /** after stop: is what the source held (its port, its folder) free for someone else? */
   released(runtime: { host: string; port: number } | undefined): Promise<boolean>;
-  cleanup(): Promise<void>;
+  cleanup(): void | Promise<void>;
 }
 
 export interface SourceDriver {
   /** `source.type`, as in the registry */
   readonly type: string;
-  setup(limits: SourceLimits): Promise<SourceSetup>;
+  setup(limits: SourceLimits): SourceSetup | Promise<SourceSetup>;
   /** a well-formed input that ingress will carry under `id` */
   input(id: string): Buffer;
   /** a well-formed input above `maxInputBytes` */
@@ -138,7 +138,7 @@ export function sourceConformance(driver: SourceDriver): void {
     async function start(limits: Partial<SourceLimits> = {}): Promise<Case> {
       const setup = await driver.setup({ maxInputBytes: 64 * 1024, ackTimeoutMs: 3000, ...limits });
       const channel = channelWith(setup.source);
-      const running = await startEngine({ channels: [channel], amqpUrl: proxy.url(url), queueType: 'quorum' });
+      const running = await startEngine({ channels: [channel], amqpUrl: proxy.url(url) });
       const runtime = running.engine.channel(channel.config.id);
       if (runtime === undefined) throw new Error('the channel did not start');
       const clients: SourceClient[] = [];
@@ -291,7 +291,7 @@ export function sourceConformance(driver: SourceDriver): void {
       const stopping = c.running.engine.stop().then(() => (stopped = true));
       await sleep(300);
       expect(stopped).toBe(false);
-      const late = await setupClient(c);
+      const late = await lateClient(c);
       await expect(late.send(driver.input('LATE'), 2000)).rejects.toThrow();
       await late.close();
       proxy.up();
@@ -304,7 +304,7 @@ export function sourceConformance(driver: SourceDriver): void {
 }
 
 /** a client made after the source stopped accepting (its connect may fail: that is the point) */
-async function setupClient(c: Case): Promise<SourceClient> {
+async function lateClient(c: Case): Promise<SourceClient> {
   return c.setup.connect(c.runtime).catch((error: unknown) => ({
     send: () => Promise.reject(error instanceof Error ? error : new Error(String(error))),
     close: () => Promise.resolve(),

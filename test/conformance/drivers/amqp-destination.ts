@@ -42,7 +42,7 @@ export const amqpDestinationDriver: DestinationDriver = {
           return () => ch.bindQueue(queue, exchange, 'conf').then(() => undefined);
         },
       },
-      permanent: { 'payload: bundle for a message without a Bundle': async () => ({ message: outbound({ bundle: undefined }), config: { payload: 'bundle' } }) },
+      permanent: { 'payload: bundle for a message without a Bundle': () => ({ message: outbound({ bundle: undefined }), config: { payload: 'bundle' } }) },
       hold: tcp.hold,
       async stop() {
         await tcp.proxy.close();

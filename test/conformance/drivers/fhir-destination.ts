@@ -35,7 +35,7 @@ export const fhirDestinationDriver: DestinationDriver = {
       openHandles: tcp.openHandles,
       transient: { 'server unreachable': tcp.unreachable, 'server stops answering (past the timeout)': tcp.hold },
       permanent: {
-        'a resource the server finds invalid (400)': async () => {
+        'a resource the server finds invalid (400)': () => {
           const bundle = structuredClone(outbound().bundle) as Bundle;
           // R4 date is YYYY(-MM(-DD)): the server answers 400 with the FHIR path
           (bundle.entry![0]!.resource as Patient).birthDate = '02/01/1980';

@@ -40,7 +40,7 @@ export const fileDestinationDriver: DestinationDriver = {
           return () => rm(file, { recursive: true });
         },
       },
-      permanent: { 'payload: bundle for a message without a Bundle': async () => ({ message: outbound({ bundle: undefined }), config: { payload: 'bundle' } }) },
+      permanent: { 'payload: bundle for a message without a Bundle': () => ({ message: outbound({ bundle: undefined }), config: { payload: 'bundle' } }) },
       stop: () => rm(dir, { recursive: true, force: true }),
     };
   },

@@ -19,20 +19,20 @@ export const httpDestinationDriver: DestinationDriver = {
       return { status };
     });
     const tcp = await proxied(Number(new URL(server.url('/hook')).port));
-    const answer = async (code: number): Promise<Undo> => {
+    const answer = (code: number): Undo => {
       status = code;
       return () => void (status = 202);
     };
     return {
       config: { url: `http://127.0.0.1:${tcp.port}/hook`, timeout: '1500ms' },
-      held: async (message) =>
+      held: (message) =>
         accepted
           .filter((r) => (JSON.parse(r.body.toString('utf8')) as { messageId?: string }).messageId === message.messageId)
           .map((r) => String(r.headers['idempotency-key'])),
       openHandles: tcp.openHandles,
       transient: { 'server unreachable': tcp.unreachable, 'server answers 503': () => answer(503), 'server stops answering (past the timeout)': tcp.hold },
       permanent: {
-        'server answers 422': async () => ({ message: outbound({ messageId: 'refused' }), undo: await answer(422) }),
+        'server answers 422': () => ({ message: outbound({ messageId: 'refused' }), undo: answer(422) }),
       },
       hold: tcp.hold,
       async stop() {

@@ -30,16 +30,16 @@ export const mllpDestinationDriver: DestinationDriver = {
     );
     await server.start();
     const tcp = await proxied(server.address()!.port);
-    const answer = async (next: AckCode): Promise<Undo> => {
+    const answer = (next: AckCode): Undo => {
       code = next;
       return () => void (code = 'AA');
     };
     return {
       config: { host: '127.0.0.1', port: tcp.port, timeout: '1500ms', connectTimeout: '1500ms' },
-      held: async (message) => accepted.filter((id) => id === message.controlId),
+      held: (message) => accepted.filter((id) => id === message.controlId),
       openHandles: tcp.openHandles,
       transient: { 'receiver unreachable': tcp.unreachable, 'receiver answers AE': () => answer('AE'), 'receiver stops answering (past the timeout)': tcp.hold },
-      permanent: { 'receiver answers AR': async () => ({ message: outbound(), undo: await answer('AR') }) },
+      permanent: { 'receiver answers AR': () => ({ message: outbound(), undo: answer('AR') }) },
       hold: tcp.hold,
       async stop() {
         await tcp.proxy.close();

@@ -40,7 +40,7 @@ function canBind(port: number): Promise<boolean> {
 
 export const mllpSourceDriver: SourceDriver = {
   type: 'mllp',
-  async setup(limits) {
+  setup(limits) {
     let port: number | undefined;
     return {
       source: { type: 'mllp', host: '127.0.0.1', port: 0, maxFrameSize: limits.maxInputBytes, ackTimeout: `${limits.ackTimeoutMs}ms`, idleTimeout: 0 },
@@ -51,7 +51,7 @@ export const mllpSourceDriver: SourceDriver = {
         return mllpClient(port);
       },
       released: async (address) => address !== undefined && (await canBind(address.port)),
-      cleanup: async () => undefined,
+      cleanup: () => undefined,
     };
   },
   input: (id) => Buffer.from(adt(id), 'utf8'),

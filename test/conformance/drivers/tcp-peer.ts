@@ -12,9 +12,9 @@ export interface ProxiedPeer {
   /** the proxy's port: what the destination's config names */
   readonly port: number;
   /** transient failure shared by every TCP peer */
-  readonly unreachable: () => Promise<Undo>;
-  hold(): Promise<Undo>;
-  openHandles(): Promise<number>;
+  readonly unreachable: () => Undo;
+  hold(): Undo;
+  openHandles(): number;
 }
 
 export async function proxied(port: number): Promise<ProxiedPeer> {
@@ -22,14 +22,14 @@ export async function proxied(port: number): Promise<ProxiedPeer> {
   return {
     proxy,
     port: proxy.port,
-    unreachable: async () => {
+    unreachable: () => {
       proxy.down();
       return () => proxy.up();
     },
-    hold: async () => {
+    hold: () => {
       proxy.stall();
       return () => proxy.up();
     },
-    openHandles: async () => proxy.connections,
+    openHandles: () => proxy.connections,
   };
 }
