@@ -11,7 +11,8 @@
  *   - a negative answer while the broker is down, and the sender's next try accepted after;
  *   - through a broker reconnect mid-stream: no positively answered message is missing;
  *   - oversize input refused with a negative answer that says why, and the source serves on;
- *   - stop drains in-flight messages: each is answered, none cut, no new one taken.
+ *   - stop drains in-flight messages: each is answered, none cut, no new one taken; and it
+ *     returns in bounded time even while the broker is hung.
  */
 import type { ConsumeMessage } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -300,6 +301,20 @@ export function sourceConformance(driver: SourceDriver): void {
       await stopping;
       expect(await ingressIds(c)).toEqual(['INFLIGHT-0', 'INFLIGHT-1', 'INFLIGHT-2', 'PRE-0', 'PRE-1', 'PRE-2']);
     });
+
+    it('stops within bounded time while the broker is hung, answering the in-flight message negatively', async () => {
+      const c = await start({ ackTimeoutMs: 1500 });
+      const client = await c.client();
+      expect((await client.send(driver.input('PRE-HUNG'), 5000)).positive).toBe(true);
+      proxy.stall();
+      const pending = client.send(driver.input('HUNG-1'), 10_000);
+      await sleep(200);
+      const started = Date.now();
+      // the broker answers nothing, not even the closes: stopping must not wait on it forever
+      await c.running.engine.stop();
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await pending).toMatchObject({ positive: false });
+    }, 30_000);
   });
 }
 
