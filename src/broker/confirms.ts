@@ -16,6 +16,7 @@
  */
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { MedibusError } from '../errors.js';
+import { settlesWithin } from '../util/settle.js';
 
 /** Message properties the caller chooses; durability and `mandatory` are not optional. */
 export type PublishProps = Omit<Options.Publish, 'persistent' | 'deliveryMode' | 'mandatory'>;
@@ -99,11 +100,15 @@ export class ConfirmTracker {
     });
   }
 
-  /** Closes the channel; whatever is outstanding rejects with MEDIBUS_ERR_BROKER_UNAVAILABLE. */
-  async close(): Promise<void> {
+  /**
+   * Closes the channel; whatever is outstanding rejects with MEDIBUS_ERR_BROKER_UNAVAILABLE.
+   * A broker that does not answer channel.close within `timeoutMs` is not waited for: the
+   * connection's close (Broker.close, bounded too) ends the channel.
+   */
+  async close(timeoutMs = 5000): Promise<void> {
     if (this.#closed) return;
     this.#closeReason ??= 'publisher closed';
-    await this.#channel.close().catch(() => undefined);
+    await settlesWithin(this.#channel.close(), timeoutMs);
     this.#onClose();
   }
 

@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { MedibusError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { settlesWithin } from '../util/settle.js';
 
 export interface BrokerOptions {
   /** amqp://user:pass@host:port/vhost; the password never reaches the log */
@@ -138,14 +139,24 @@ export class Broker extends EventEmitter<BrokerEvents> {
     return this.#current().createConfirmChannel();
   }
 
-  /** Stops reconnecting and closes the connection (RabbitMQ requeues whatever is unacked). */
+  /**
+   * Stops reconnecting and closes the connection (RabbitMQ requeues whatever is unacked). A
+   * broker that does not answer connection.close (hung, or the network black-holed) gets
+   * connectTimeoutMs, then the socket is dropped: stopping must not wait on it forever.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
     await this.#attempt;
     const connection = this.#connection;
-    if (connection) await connection.close().catch((err: unknown) => this.#log.debug({ err }, 'close failed'));
+    if (connection) {
+      const closed = connection.close().catch((err: unknown) => this.#log.debug({ err }, 'close failed'));
+      if (!(await settlesWithin(closed, this.#connectTimeout))) {
+        this.#log.warn({ timeoutMs: this.#connectTimeout }, 'RabbitMQ did not answer the close; dropping the connection');
+        socketOf(connection)?.destroy();
+      }
+    }
     this.#log.info('closed');
   }
 
@@ -274,10 +285,23 @@ export function errorSummary(err: unknown): { message: string; code?: unknown } 
  * one writev; nothing waits longer than that round (unlike Nagle's 40 ms). Measured: socket
  * writes were the largest single cost in the engine's profile.
  */
+interface AmqpSocket {
+  write: (...args: unknown[]) => boolean;
+  cork(): void;
+  uncork(): void;
+  destroy(): void;
+}
+
+/**
+ * amqplib does not expose its socket in its types; it is `connection.stream` (a net.Socket
+ * or tls.TLSSocket), stable since 0.5.
+ */
+function socketOf(model: ChannelModel): AmqpSocket | undefined {
+  return (model.connection as unknown as { stream?: AmqpSocket }).stream;
+}
+
 function coalesceWrites(model: ChannelModel): void {
-  // amqplib does not expose its socket in its types; it is `connection.stream` (a net.Socket
-  // or tls.TLSSocket), stable since 0.5.
-  const stream = (model.connection as unknown as { stream?: { write: (...args: unknown[]) => boolean; cork(): void; uncork(): void } }).stream;
+  const stream = socketOf(model);
   if (!stream || typeof stream.cork !== 'function') return;
   const write = stream.write.bind(stream);
   let corked = false;

@@ -81,7 +81,8 @@ export class Publisher {
     while (tracker.isOpen && tracker.outstanding > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    await tracker.close();
+    // a broker that answers nothing does not get more than the grace to close the channel
+    await tracker.close(Math.max(deadline - Date.now(), 100));
     this.#tracker = undefined;
   }
 
