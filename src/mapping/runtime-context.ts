@@ -203,6 +203,27 @@ export class Run implements ConvertContext {
     return true;
   }
 
+  /**
+   * The value of a composed key (compile-key.ts), made unique among this rule's resources.
+   * The IG makes one resource per segment repeat, and a key put together from a set ID and a
+   * code is not always unique: the HL7 v2.4 ADT^A04 example sends two NK1 with set ID 1, a DG1
+   * code may be both the admitting and the final diagnosis, OBX-1 may be empty. The first
+   * keeps its key; a later one gets the position of its segment appended (`…@NK1.2`: the second
+   * NK1 of the message), so the same message always yields the same keys, and identical repeats
+   * stay two resources rather than one overwriting the other.
+   */
+  uniqueValue(name: string, type: string, system: string, value: string, scope: Scope): string {
+    const taken = this.keyed.get(keyId(type, system, value).slot);
+    if (taken === undefined || taken.name !== name) return value;
+    const seg = scope.pinned ?? scope.group.first;
+    if (seg === undefined) return value;
+    const unique = `${value}@${seg.name}.${occurrenceOf(this.tree, seg)}`;
+    this.segment = seg;
+    this.field = undefined;
+    this.warn(`the key of ${type} "${name}" is also that of ${originText(this.tree, taken)} (a repeated or empty set ID, or the same code twice): this one is keyed by its position (@${seg.name}.${occurrenceOf(this.tree, seg)})`);
+    return unique;
+  }
+
   private addInstance(entry: Entry & { readonly name: string }): void {
     const list = this.instances.get(entry.name);
     if (list === undefined) this.instances.set(entry.name, [entry]);
