@@ -2,9 +2,9 @@
  * Issue 15: messages from other systems are never lost silently and never refused for a
  * detail. Each case is a message of fixtures/hl7/edge written for it (see SOURCES.md there).
  */
-import type { AllergyIntolerance, Condition, Observation, RelatedPerson } from '@medplum/fhirtypes';
+import type { AllergyIntolerance, Appointment, Condition, DiagnosticReport, Immunization, Observation, Patient, RelatedPerson, ServiceRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { conditionalIdentifier, convert, edge, entryOf, resources } from './support.js';
+import { conditionalIdentifier, convert, edge, entryOf, only, resources } from './support.js';
 
 describe('two segments with the same composed key (case 2)', () => {
   it('the HL7 v2.4 ADT^A04 example: two NK1 with set ID 1 are two RelatedPersons, the second keyed by its position', async () => {
@@ -31,5 +31,67 @@ describe('two segments with the same composed key (case 2)', () => {
     const [msg] = edge('adt-a08-repeated-al1-dg1-obx');
     const urls = async () => ((await convert(msg)).bundle.entry ?? []).map((e) => e.request?.url ?? e.request?.ifNoneExist);
     expect(await urls()).toEqual(await urls());
+  });
+});
+
+describe('OBX-11 N and X (case 3)', () => {
+  it('dataAbsentReason only where OBX-5 is empty: N with a value keeps the value alone (obs-6), N empty is not-asked, X empty is cancelled and not-performed', async () => {
+    const [msg] = edge('oru-r01-obx11-n-and-x');
+    const { bundle } = await convert(msg);
+    const [withValue, notAsked, notObtained] = resources<Observation>(bundle, 'Observation');
+    expect(withValue.valueQuantity?.value).toBe(200);
+    expect(withValue.dataAbsentReason).toBeUndefined();
+    expect(notAsked.valueQuantity).toBeUndefined();
+    expect(notAsked.dataAbsentReason?.coding?.[0]?.code).toBe('not-asked');
+    expect(notObtained.status).toBe('cancelled');
+    expect(notObtained.dataAbsentReason?.coding).toEqual([{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'not-performed', display: 'Not Performed' }]);
+  });
+});
+
+describe('a code no table holds (case 4): refused only where FHIR requires the element and nothing else fills it', () => {
+  it('PID-8 "M-": the admission converts, gender left out with a warning', async () => {
+    const [msg] = edge('adt-a01-unknown-sex-code');
+    const { bundle, warnings } = await convert(msg);
+    expect(only<Patient>(bundle, 'Patient').gender).toBeUndefined();
+    expect(warnings).toContain('PID-8: code "M-" is not in table v2-0001; left out (Patient.gender)');
+  });
+
+  it('SCH-25 "ARRIVED": the appointment converts, booked (the S12 event), with a warning', async () => {
+    const [msg] = edge('siu-s12-unknown-filler-status');
+    const { bundle, warnings } = await convert(msg);
+    expect(only<Appointment>(bundle, 'Appointment').status).toBe('booked');
+    expect(warnings).toContain('SCH-25: code "ARRIVED" is not in table v2-0278; left out (Appointment.status)');
+  });
+
+  it('OBR-25 "HM": the report converts with status unknown, and an unknown ORC-5 is left out too, each with a warning', async () => {
+    const [msg] = edge('oru-r01-unknown-result-status');
+    const { bundle, warnings } = await convert(msg);
+    expect(only<DiagnosticReport>(bundle, 'DiagnosticReport').status).toBe('unknown');
+    expect(only<ServiceRequest>(bundle, 'ServiceRequest').status).toBe('unknown');
+    expect(warnings).toEqual(expect.arrayContaining([
+      'OBR-25: code "HM" is not in table v2-0123-report-status; left out (DiagnosticReport.status)',
+      'ORC-5: code "ZZ" is not in table v2-0038; left out (ServiceRequest.status)',
+    ]));
+  });
+
+  it('OBR-25 "Y" (no order on record) is still refused, as the IG says, with the field and the code', async () => {
+    const [msg] = edge('oru-r01-unknown-result-status');
+    const text = msg.toString().replace('|||HM', '|||Y');
+    const { parseMessage } = await import('../../src/hl7/index.js');
+    await expect(convert(parseMessage(text))).rejects.toThrow('OBR-25: code "Y" is not in table v2-0123-report-status (DiagnosticReport.status)');
+  });
+
+  it('RXA-20 outside table 0322 is refused: Immunization.status is required and has no "unknown"', async () => {
+    const [msg] = edge('vxu-v04-mvx-manufacturer');
+    const { parseMessage } = await import('../../src/hl7/index.js');
+    await expect(convert(parseMessage(msg.toString().replace('|||CP|A', '|||ZZ|A')))).rejects.toThrow('RXA-20: code "ZZ" is not in table v2-0322 (Immunization.status)');
+  });
+});
+
+describe('RXA-17 vaccine manufacturer (case 6)', () => {
+  it('keeps the MVX code as manufacturer.identifier beside the name', async () => {
+    const [msg] = edge('vxu-v04-mvx-manufacturer');
+    const { bundle } = await convert(msg);
+    expect(only<Immunization>(bundle, 'Immunization').manufacturer).toEqual({ display: 'sanofi pasteur', identifier: { system: 'http://hl7.org/fhir/sid/mvx', value: 'PMC' } });
   });
 });
