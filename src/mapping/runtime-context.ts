@@ -109,6 +109,19 @@ export class Run implements ConvertContext {
     return this.settings.codeSystems.get(name);
   }
 
+  private warnedUtc = false;
+
+  /**
+   * A time without offset was read as UTC: neither `transform.timezone` nor an offset in MSH-7
+   * says where the sender is (HL7 v2.5.1 §2.A.22: such a time is the sender's local time).
+   * Said once per message, where it first happened.
+   */
+  assumedUtc(): void {
+    if (this.warnedUtc) return;
+    this.warnedUtc = true;
+    this.warn('a time without offset is read as UTC: set transform.timezone (or --timezone), or have the sender put its offset in MSH-7');
+  }
+
   warn(message: string): void {
     const where = this.segment === undefined ? '' : `${positionText(this.tree, this.segment, this.field)}: `;
     this.warnings.push(where + message);

@@ -64,7 +64,7 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     }
     return buildGroups(msg, program.structure);
   };
-  const settings = (options: ConvertOptions): RunSettings => {
+  const settings = (options: ConvertOptions, msg: Hl7Message): RunSettings => {
     if (options.timezone !== undefined && !isValidTimezone(options.timezone)) {
       throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `timezone "${options.timezone}" is neither an IANA zone (Asia/Ho_Chi_Minh) nor an offset (+07:00)`);
     }
@@ -72,7 +72,7 @@ export function createMapping(program: MappingProgram): CompiledMapping {
       identifierSystems: program.identifierSystems,
       codeSystems: program.codeSystems,
       derivedMode: program.derivedMode,
-      defaultTimezone: options.timezone,
+      defaultTimezone: options.timezone ?? senderOffset(msg),
     };
   };
 
@@ -87,13 +87,13 @@ export function createMapping(program: MappingProgram): CompiledMapping {
       if (program.usesExpressions) {
         throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `mapping ${program.id} has expr: rules, which evaluate asynchronously: use convert()`);
       }
-      const run = new Run(prepare(msg), settings(options), new Map());
+      const run = new Run(prepare(msg), settings(options, msg), new Map());
       return finish(execute(program, run), run, options);
     },
     async convert(msg: Hl7Message, options: ConvertOptions = {}): Promise<ConvertResult> {
       const tree = prepare(msg);
       const results = new Map<string, unknown>();
-      const passSettings = settings(options);
+      const passSettings = settings(options, msg);
       for (let pass = 1; ; pass++) {
         const run = new Run(tree, passSettings, results);
         let entries: Entry[] | undefined;
@@ -114,6 +114,18 @@ export function createMapping(program: MappingProgram): CompiledMapping {
       }
     },
   });
+}
+
+/**
+ * The sender's UTC offset as MSH-7 gives it (`20140116170100-0500` → `-0500`), for times sent
+ * without one when the channel sets no timezone: HL7 v2.5.1 §2.A.22 reads those as the
+ * sender's local time, and MSH-7 is the sender's clock. A fixed offset: a time on the other
+ * side of a daylight-saving change is an hour off, which `transform.timezone` (an IANA zone)
+ * avoids.
+ */
+function senderOffset(msg: Hl7Message): string | undefined {
+  const match = /^\d{10,14}(?:\.\d{1,4})?([+-]\d{4})$/.exec(msg.msh.field(7).component(1).trim());
+  return match !== null && isValidTimezone(match[1]) ? match[1] : undefined;
 }
 
 function finish(entries: readonly Entry[], run: Run, options: ConvertOptions): ConvertResult {

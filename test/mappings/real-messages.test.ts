@@ -4,7 +4,7 @@
  */
 import type { AllergyIntolerance, Appointment, Condition, DiagnosticReport, Immunization, Observation, Patient, RelatedPerson, ServiceRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { conditionalIdentifier, convert, edge, entryOf, only, resources } from './support.js';
+import { conditionalIdentifier, convert, edge, entryOf, only, resources, shipped } from './support.js';
 
 describe('two segments with the same composed key (case 2)', () => {
   it('the HL7 v2.4 ADT^A04 example: two NK1 with set ID 1 are two RelatedPersons, the second keyed by its position', async () => {
@@ -93,5 +93,36 @@ describe('RXA-17 vaccine manufacturer (case 6)', () => {
     const [msg] = edge('vxu-v04-mvx-manufacturer');
     const { bundle } = await convert(msg);
     expect(only<Immunization>(bundle, 'Immunization').manufacturer).toEqual({ display: 'sanofi pasteur', identifier: { system: 'http://hl7.org/fhir/sid/mvx', value: 'PMC' } });
+  });
+});
+
+describe('times without offset (case 5): the sender\'s offset from MSH-7 when the channel sets no timezone', () => {
+  const times = async (index: number, timezone?: string) => {
+    const msg = edge('oru-r01-times-sender-offset')[index];
+    const { bundle, warnings } = await (await shipped('oru-r01')).convert(msg, timezone === undefined ? {} : { timezone });
+    return { effective: only<DiagnosticReport>(bundle, 'DiagnosticReport').effectiveDateTime, timestamp: bundle.timestamp, warnings };
+  };
+
+  it('MSH-7 -0500: OBR-7 20140116170100 is 17:01 at -05:00, not UTC', async () => {
+    const { effective, warnings } = await times(0);
+    expect(effective).toBe('2014-01-16T17:01:00-05:00');
+    expect(warnings.filter((w) => w.includes('UTC'))).toEqual([]);
+  });
+
+  it('MSH-7 +0700 (a Vietnamese hospital): 17:01 at +07:00', async () => {
+    expect((await times(1)).effective).toBe('2014-01-16T17:01:00+07:00');
+  });
+
+  it('no offset anywhere: UTC, with one warning that says so', async () => {
+    const { effective, timestamp, warnings } = await times(2);
+    expect(effective).toBe('2014-01-16T17:01:00+00:00');
+    expect(timestamp).toBe('2014-01-16T17:15:00+00:00');
+    expect(warnings.filter((w) => w.includes('UTC'))).toEqual(['OBR-7: a time without offset is read as UTC: set transform.timezone (or --timezone), or have the sender put its offset in MSH-7']);
+  });
+
+  it('transform.timezone, when set, wins over MSH-7', async () => {
+    const { effective, warnings } = await times(0, 'Asia/Ho_Chi_Minh');
+    expect(effective).toBe('2014-01-16T17:01:00+07:00');
+    expect(warnings.filter((w) => w.includes('UTC'))).toEqual([]);
   });
 });
