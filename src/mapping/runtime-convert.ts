@@ -26,7 +26,7 @@ import { buildGroups, type GroupTree, type Structure } from './groups.js';
 import { keyId } from './identifiers.js';
 import { locatedError, Run, type Entry, type RunSettings } from './runtime-context.js';
 import { Scope } from './runtime-scope.js';
-import type { CompiledMapping, ConvertOptions, ConvertResult, ResourceMode } from './types.js';
+import type { CompiledMapping, ConvertOptions, ConvertResult, MappingDoc, ResourceMode } from './types.js';
 import { validateEntries } from './validate.js';
 
 /** Everything compile-mapping.ts produces for the runtime. */
@@ -35,6 +35,7 @@ export interface MappingProgram {
   readonly description: string | undefined;
   readonly file: string;
   readonly messageTypes: readonly string[];
+  readonly requires: MappingDoc['requires'];
   readonly structure: Structure | undefined;
   readonly resources: readonly ResourcePlan[];
   readonly identifierSystems: ReadonlyMap<string, string>;
@@ -53,6 +54,18 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     const [type = '', event = ''] = messageType.split('^');
     return accepted.some(([t, e]) => t === type && (e === '*' || e === event));
   };
+  const required = requiredSegments(program.requires);
+  const missingSegments = (msg: Hl7Message): MedibusError | undefined => {
+    const msh9 = msg.msh.field(9);
+    const type = `${msh9.component(1)}^${msh9.component(2)}`;
+    if (!accepts(type)) return undefined;
+    const needed = required(type);
+    const missing = needed.filter((name) => msg.segmentsNamed(name).length === 0);
+    if (missing.length === 0) return undefined;
+    return new MedibusError('MEDIBUS_ERR_MAPPING_SEGMENT_MISSING', `${missing.join(', ')} missing: ${type} needs ${needed.join(', ')} (mapping ${program.id}, requires:)`, {
+      location: { segment: missing[0], segmentIndex: 1 },
+    });
+  };
   const prepare = (msg: Hl7Message): GroupTree => {
     // MSH-9.1 ^ MSH-9.2, read directly: msg.header reads and freezes every MSH field
     const msh9 = msg.msh.field(9);
@@ -62,6 +75,8 @@ export function createMapping(program: MappingProgram): CompiledMapping {
         location: { segment: 'MSH', segmentIndex: 1, field: 9 },
       });
     }
+    const missing = missingSegments(msg);
+    if (missing !== undefined) throw missing;
     return buildGroups(msg, program.structure);
   };
   const settings = (options: ConvertOptions, msg: Hl7Message): RunSettings => {
@@ -83,6 +98,7 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     messageTypes: program.messageTypes,
     usesExpressions: program.usesExpressions,
     accepts,
+    missingSegments,
     convertSync(msg: Hl7Message, options: ConvertOptions = {}): ConvertResult {
       if (program.usesExpressions) {
         throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `mapping ${program.id} has expr: rules, which evaluate asynchronously: use convert()`);
@@ -114,6 +130,17 @@ export function createMapping(program: MappingProgram): CompiledMapping {
       }
     },
   });
+}
+
+/**
+ * `requires:` as a lookup by message type: a list for every type, or by type with `ADT^A40`
+ * before `ADT^*` (the exact event wins, so a merge can need MRG instead of PV1).
+ */
+function requiredSegments(requires: MappingDoc['requires']): (type: string) => readonly string[] {
+  if (requires === undefined) return () => [];
+  if (Array.isArray(requires)) return () => requires as readonly string[];
+  const byType = requires as Readonly<Record<string, readonly string[]>>;
+  return (type) => byType[type] ?? byType[`${type.split('^')[0]}^*`] ?? [];
 }
 
 /**

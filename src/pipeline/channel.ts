@@ -8,13 +8,14 @@ import { channelTopology, declareTopology, destinationTopology, type ChannelTopo
 import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/types.js';
 import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
+import type { Hl7Message } from '../hl7/index.js';
 import { createDebugLog, type Logger } from '../log.js';
 import type { CompiledMapping } from '../mapping/index.js';
 import { findSourceSpec } from '../sources/registry.js';
 import type { Source, SourceContext } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { DeliveryWorker } from './delivery.js';
-import { createFilter } from './filter.js';
+import { createFilter, type MessageFilter } from './filter.js';
 import { createHl7Intake } from './intake.js';
 import { TransformWorker } from './transform.js';
 
@@ -98,12 +99,7 @@ export class ChannelRuntime {
       this.#log.warn({ event: 'no-destinations' }, 'channel has no destinations: received messages stay in its ingress queues');
       return;
     }
-    const filter = createFilter({
-      // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
-      messageTypes: config.filter?.messageTypes ?? options.mapping?.messageTypes,
-      when: config.filter?.when,
-      where: options.channel.file,
-    });
+    const filter = channelFilter(options);
     this.#workers.push(
       new TransformWorker({
         channelId: config.id,
@@ -161,6 +157,7 @@ export class ChannelRuntime {
         orderingKey: config.ordering.key,
         charset: sourceCharset(config),
         ackTimeout: (config.source as unknown as { ackTimeout?: number }).ackTimeout ?? 5000,
+        ...(options.mapping ? { check: requiredSegmentsCheck(options.mapping, channelFilter(options)) } : {}),
       });
     const context: SourceContext = {
       channelId: config.id,
@@ -196,6 +193,29 @@ export class ChannelRuntime {
     const address = this.#source.address();
     return { id: this.id, source: this.#options.channel.config.source.type, ...(address ? { listen: `${address.host}:${address.port}` } : {}) };
   }
+}
+
+/** The channel's filter: without an explicit list, a channel takes what its mapping handles; the rest is filtered. */
+function channelFilter(options: ChannelRuntimeOptions): MessageFilter {
+  const config = options.channel.config;
+  return createFilter({ messageTypes: config.filter?.messageTypes ?? options.mapping?.messageTypes, when: config.filter?.when, where: options.channel.file });
+}
+
+/**
+ * The mapping's `requires:` at intake: a message the transform would convert but that lacks a
+ * required segment is refused before the ACK. One the filter drops is not the mapping's, and
+ * a filter that cannot be evaluated is left to the transform, which records why.
+ */
+function requiredSegmentsCheck(mapping: CompiledMapping, filter: MessageFilter): (msg: Hl7Message, type: string) => Promise<MedibusError | undefined> {
+  return async (msg, type) => {
+    const missing = mapping.missingSegments(msg);
+    if (missing === undefined) return undefined;
+    try {
+      return (await filter.check(msg, type)) === undefined ? missing : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 /** The charset a channel's source decodes with when MSH-18 is empty (its `charset` key, if it has one). */

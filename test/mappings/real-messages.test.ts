@@ -4,6 +4,7 @@
  */
 import type { AllergyIntolerance, Appointment, Condition, DiagnosticReport, Immunization, Observation, Patient, RelatedPerson, ServiceRequest } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { MedibusError } from '../../src/errors.js';
 import { conditionalIdentifier, convert, edge, entryOf, only, resources, shipped } from './support.js';
 
 describe('two segments with the same composed key (case 2)', () => {
@@ -124,5 +125,29 @@ describe('times without offset (case 5): the sender\'s offset from MSH-7 when th
     const { effective, warnings } = await times(0, 'Asia/Ho_Chi_Minh');
     expect(effective).toBe('2014-01-16T17:01:00+07:00');
     expect(warnings.filter((w) => w.includes('UTC'))).toEqual([]);
+  });
+});
+
+describe('a message without a segment its mapping requires (case 1)', () => {
+  it('an ADT^A01 that is only its MSH is refused naming PID and PV1, not converted into an empty Bundle', async () => {
+    const [msg] = edge('adt-a01-msh-only');
+    const error = (await convert(msg).catch((e: unknown) => e)) as MedibusError;
+    expect(error).toBeInstanceOf(MedibusError);
+    expect(error.code).toBe('MEDIBUS_ERR_MAPPING_SEGMENT_MISSING');
+    expect(error.message).toBe('PID, PV1 missing: ADT^A01 needs PID, PV1 (mapping adt, requires:)');
+    expect(error.location).toEqual({ segment: 'PID', segmentIndex: 1 });
+  });
+
+  it('a VXU^V04 without PID says "PID missing", not "Immunization.patient missing"', async () => {
+    const [msg] = edge('vxu-v04-no-pid');
+    await expect(convert(msg)).rejects.toThrow('PID missing: VXU^V04 needs PID (mapping vxu-v04, requires:)');
+  });
+
+  it('an A40 needs MRG, not PV1 (the exact event wins over ADT^*)', async () => {
+    const adt = await shipped('adt');
+    const [merge] = edge('adt-a40-merge');
+    expect(adt.missingSegments(merge)).toBeUndefined();
+    const { parseMessage } = await import('../../src/hl7/index.js');
+    expect(adt.missingSegments(parseMessage(merge.toString().replace(/\rMRG\|[^\r]*/, '')))?.message).toBe('MRG missing: ADT^A40 needs PID, MRG (mapping adt, requires:)');
   });
 });
