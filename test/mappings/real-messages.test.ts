@@ -143,6 +143,13 @@ describe('a message without a segment its mapping requires (case 1)', () => {
     await expect(convert(msg)).rejects.toThrow('PID missing: VXU^V04 needs PID (mapping vxu-v04, requires:)');
   });
 
+  it('an A08 (an update of patient information) needs only PID: one without PV1 converts', async () => {
+    const [msg] = edge('adt-a01-unknown-sex-code');
+    const { parseMessage } = await import('../../src/hl7/index.js');
+    const update = parseMessage(msg.toString().replace('ADT^A01^ADT_A01', 'ADT^A08^ADT_A01').replace(/\rPV1\|[^\r]*/, ''));
+    expect((await convert(update)).bundle.entry?.map((e) => e.resource?.resourceType)).toEqual(['Patient']);
+  });
+
   it('an A40 needs MRG, not PV1 (the exact event wins over ADT^*)', async () => {
     const adt = await shipped('adt');
     const [merge] = edge('adt-a40-merge');
