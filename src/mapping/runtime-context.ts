@@ -225,9 +225,9 @@ export class Run implements ConvertContext {
    * NK1 of the message), so the same message always yields the same keys, and identical repeats
    * stay two resources rather than one overwriting the other.
    */
-  uniqueValue(name: string, type: string, system: string, value: string, scope: Scope): string {
-    const taken = this.keyed.get(keyId(type, system, value).slot);
-    if (taken === undefined || taken.name !== name) return value;
+  uniqueValue(name: string, type: string, slot: number, value: string, scope: Scope): string {
+    const taken = this.keyed.get(slot);
+    if (taken === undefined || taken.name !== name || taken.value !== value) return value;
     const seg = scope.pinned ?? scope.group.first;
     if (seg === undefined) return value;
     const unique = `${value}@${seg.name}.${occurrenceOf(this.tree, seg)}`;

@@ -195,8 +195,13 @@ function plan(rules: readonly ResourcePlan[], scope: Scope, run: Run, out: Plann
         throw locatedError(run.tree, 'MEDIBUS_ERR_MAPPING_RUNTIME', `the key of ${rule.type} "${rule.name}" (${rule.key.text}) is empty; a resource needs its business key to be matched on the server`, where.segment, where.field);
       }
       const system = key.system ?? run.systemFor(rule.type);
-      const value = key.composed && rule.mode === 'upsert' ? run.uniqueValue(rule.name, rule.type, system, key.value, s) : key.value;
-      const id = keyId(rule.type, system, value);
+      let value = key.value;
+      let id = keyId(rule.type, system, value);
+      if (key.composed && rule.mode === 'upsert') {
+        // one hash per key as before; a second only for a repeat (runtime-context.ts uniqueValue)
+        value = run.uniqueValue(rule.name, rule.type, id.slot, value, s);
+        if (value !== key.value) id = keyId(rule.type, system, value);
+      }
       const entry: Planned = { rule, name: rule.name, scope: s, type: rule.type, system, value, fullUrl: id.fullUrl, slot: id.slot, mode: rule.mode, resource: {} };
       run.segment = s.pinned ?? s.group.first;
       run.field = undefined;
