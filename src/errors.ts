@@ -49,6 +49,7 @@ export const ERRORS = {
   MEDIBUS_ERR_MAPPING_COMPILE: { retryable: false, hint: 'Fix the mapping at the position shown.' },
   MEDIBUS_ERR_MAPPING_RUNTIME: { retryable: false, hint: 'The message does not fit the mapping; see the segment and field named.' },
   MEDIBUS_ERR_MAPPING_UNMAPPED_CODE: { retryable: false, hint: 'Add the code to the lookup table, or set the table to keep unmapped codes.' },
+  MEDIBUS_ERR_MAPPING_SEGMENT_MISSING: { retryable: false, hint: 'The message lacks a segment its mapping needs (required in the HL7 message structure); the sender must include it.' },
   MEDIBUS_ERR_MAPPING_INVALID_FHIR: { retryable: false, hint: 'The mapping produced a resource that is not valid FHIR R4; see the FHIR path.' },
   MEDIBUS_ERR_FILTER: { retryable: false, hint: 'The filter condition could not be evaluated on this message.' },
 

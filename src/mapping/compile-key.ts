@@ -20,8 +20,20 @@ import type { Scope } from './runtime-scope.js';
 import type { CompositeKeyDoc, KeyDoc, RuleDoc, RuleObjectDoc } from './types.js';
 import { truncate } from '../util/arrays.js';
 
+/**
+ * A key as read. `composed`: the value was put together from parts (a composite key, or a
+ * `set: { value: … }` alternative of `first:`), not read from one identifier field: two
+ * segments may then yield the same value without being the same thing (NK1 with a repeated set
+ * ID, two DG1 with one code), and the runtime tells them apart by position (runtime-convert.ts).
+ */
+export interface ReadKey {
+  readonly system: string | undefined;
+  readonly value: string;
+  readonly composed: boolean;
+}
+
 export interface CompiledKey {
-  readonly read: (scope: Scope, run: Run) => { system: string | undefined; value: string } | undefined;
+  readonly read: (scope: Scope, run: Run) => ReadKey | undefined;
   /** as written, for messages: `PID-3[1]`, `OBR-3.1 + OBX-1 + OBX-3.1` */
   readonly text: string;
   /** the segment and field an empty key is reported at */
@@ -62,22 +74,33 @@ export function compileKey(cx: CompileContext, doc: KeyDoc, at: readonly PathSeg
         }
         if (!any) return undefined;
         // join, not +: one flat string (it is hashed, escaped and compared, all of which read it whole)
-        return { system: system?.(scope, run), value: texts.join('-') };
+        return { system: system?.(scope, run), value: texts.join('-'), composed: true };
       },
     };
   }
 
-  const rule = compileRule(cx, doc as RuleDoc, at, { ...TEXT, fhirPath, types: ['Identifier'] });
+  // `first: [PR1-19, { set: { value: join … } }]`: each alternative on its own, to know which one gave the key
+  const first = (doc as RuleObjectDoc).first;
+  const alternatives: readonly RuleDoc[] =
+    typeof doc === 'object' && doc !== null && !Array.isArray(doc) && Array.isArray(first) && Object.keys(doc).length === 1 ? first : [doc as RuleDoc];
+  const rules = alternatives.map((alt, i) => ({
+    rule: compileRule(cx, alt, alternatives.length === 1 ? at : [...at, 'first', i], { ...TEXT, fhirPath, types: ['Identifier'] }),
+    composed: typeof alt === 'object' && alt !== null && !Array.isArray(alt) && (alt as RuleObjectDoc).set !== undefined,
+  }));
   return {
     text: describeRule(doc as RuleDoc),
     where,
     read: (scope, run) => {
       const out: unknown[] = [];
-      rule(scope, run, out);
-      const identifier = out[0] as { system?: unknown; value?: unknown } | undefined;
-      const value = typeof identifier?.value === 'string' ? identifier.value.trim() : '';
-      if (value === '') return undefined;
-      return { system: typeof identifier?.system === 'string' && identifier.system !== '' ? identifier.system : undefined, value };
+      for (const { rule, composed } of rules) {
+        truncate(out, 0);
+        rule(scope, run, out);
+        const identifier = out[0] as { system?: unknown; value?: unknown } | undefined;
+        const value = typeof identifier?.value === 'string' ? identifier.value.trim() : '';
+        if (value === '') continue;
+        return { system: typeof identifier?.system === 'string' && identifier.system !== '' ? identifier.system : undefined, value, composed };
+      }
+      return undefined;
     },
   };
 }

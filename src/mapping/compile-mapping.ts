@@ -44,6 +44,7 @@ export function compileMapping(
     description: doc.description,
     file: source.file,
     messageTypes: doc.messageTypes,
+    requires: doc.requires,
     structure: cx.structure,
     resources,
     identifierSystems: new Map(Object.entries(doc.identifierSystems ?? {})),

@@ -109,6 +109,19 @@ export class Run implements ConvertContext {
     return this.settings.codeSystems.get(name);
   }
 
+  private warnedUtc = false;
+
+  /**
+   * A time without offset was read as UTC: neither `transform.timezone` nor an offset in MSH-7
+   * says where the sender is (HL7 v2.5.1 §2.A.22: such a time is the sender's local time).
+   * Said once per message, where it first happened.
+   */
+  assumedUtc(): void {
+    if (this.warnedUtc) return;
+    this.warnedUtc = true;
+    this.warn('a time without offset is read as UTC: set transform.timezone (or --timezone), or have the sender put its offset in MSH-7');
+  }
+
   warn(message: string): void {
     const where = this.segment === undefined ? '' : `${positionText(this.tree, this.segment, this.field)}: `;
     this.warnings.push(where + message);
@@ -201,6 +214,27 @@ export class Run implements ConvertContext {
     this.keyed.set(entry.slot, entry);
     this.addInstance(entry);
     return true;
+  }
+
+  /**
+   * The value of a composed key (compile-key.ts), made unique among this rule's resources.
+   * The IG makes one resource per segment repeat, and a key put together from a set ID and a
+   * code is not always unique: the HL7 v2.4 ADT^A04 example sends two NK1 with set ID 1, a DG1
+   * code may be both the admitting and the final diagnosis, OBX-1 may be empty. The first
+   * keeps its key; a later one gets the position of its segment appended (`…@NK1.2`: the second
+   * NK1 of the message), so the same message always yields the same keys, and identical repeats
+   * stay two resources rather than one overwriting the other.
+   */
+  uniqueValue(name: string, type: string, slot: number, value: string, scope: Scope): string {
+    const taken = this.keyed.get(slot);
+    if (taken === undefined || taken.name !== name || taken.value !== value) return value;
+    const seg = scope.pinned ?? scope.group.first;
+    if (seg === undefined) return value;
+    const unique = `${value}@${seg.name}.${occurrenceOf(this.tree, seg)}`;
+    this.segment = seg;
+    this.field = undefined;
+    this.warn(`the key of ${type} "${name}" is also that of ${originText(this.tree, taken)} (a repeated or empty set ID, or the same code twice): this one is keyed by its position (@${seg.name}.${occurrenceOf(this.tree, seg)})`);
+    return unique;
   }
 
   private addInstance(entry: Entry & { readonly name: string }): void {

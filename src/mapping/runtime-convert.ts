@@ -26,7 +26,7 @@ import { buildGroups, type GroupTree, type Structure } from './groups.js';
 import { keyId } from './identifiers.js';
 import { locatedError, Run, type Entry, type RunSettings } from './runtime-context.js';
 import { Scope } from './runtime-scope.js';
-import type { CompiledMapping, ConvertOptions, ConvertResult, ResourceMode } from './types.js';
+import type { CompiledMapping, ConvertOptions, ConvertResult, MappingDoc, ResourceMode } from './types.js';
 import { validateEntries } from './validate.js';
 
 /** Everything compile-mapping.ts produces for the runtime. */
@@ -35,6 +35,7 @@ export interface MappingProgram {
   readonly description: string | undefined;
   readonly file: string;
   readonly messageTypes: readonly string[];
+  readonly requires: MappingDoc['requires'];
   readonly structure: Structure | undefined;
   readonly resources: readonly ResourcePlan[];
   readonly identifierSystems: ReadonlyMap<string, string>;
@@ -53,6 +54,18 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     const [type = '', event = ''] = messageType.split('^');
     return accepted.some(([t, e]) => t === type && (e === '*' || e === event));
   };
+  const required = requiredSegments(program.requires);
+  const missingSegments = (msg: Hl7Message): MedibusError | undefined => {
+    const msh9 = msg.msh.field(9);
+    const type = `${msh9.component(1)}^${msh9.component(2)}`;
+    if (!accepts(type)) return undefined;
+    const needed = required(type);
+    const missing = needed.filter((name) => msg.segmentsNamed(name).length === 0);
+    if (missing.length === 0) return undefined;
+    return new MedibusError('MEDIBUS_ERR_MAPPING_SEGMENT_MISSING', `${missing.join(', ')} missing: ${type} needs ${needed.join(', ')} (mapping ${program.id}, requires:)`, {
+      location: { segment: missing[0], segmentIndex: 1 },
+    });
+  };
   const prepare = (msg: Hl7Message): GroupTree => {
     // MSH-9.1 ^ MSH-9.2, read directly: msg.header reads and freezes every MSH field
     const msh9 = msg.msh.field(9);
@@ -62,9 +75,11 @@ export function createMapping(program: MappingProgram): CompiledMapping {
         location: { segment: 'MSH', segmentIndex: 1, field: 9 },
       });
     }
+    const missing = missingSegments(msg);
+    if (missing !== undefined) throw missing;
     return buildGroups(msg, program.structure);
   };
-  const settings = (options: ConvertOptions): RunSettings => {
+  const settings = (options: ConvertOptions, msg: Hl7Message): RunSettings => {
     if (options.timezone !== undefined && !isValidTimezone(options.timezone)) {
       throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `timezone "${options.timezone}" is neither an IANA zone (Asia/Ho_Chi_Minh) nor an offset (+07:00)`);
     }
@@ -72,7 +87,7 @@ export function createMapping(program: MappingProgram): CompiledMapping {
       identifierSystems: program.identifierSystems,
       codeSystems: program.codeSystems,
       derivedMode: program.derivedMode,
-      defaultTimezone: options.timezone,
+      defaultTimezone: options.timezone ?? senderOffset(msg),
     };
   };
 
@@ -83,17 +98,18 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     messageTypes: program.messageTypes,
     usesExpressions: program.usesExpressions,
     accepts,
+    missingSegments,
     convertSync(msg: Hl7Message, options: ConvertOptions = {}): ConvertResult {
       if (program.usesExpressions) {
         throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `mapping ${program.id} has expr: rules, which evaluate asynchronously: use convert()`);
       }
-      const run = new Run(prepare(msg), settings(options), new Map());
+      const run = new Run(prepare(msg), settings(options, msg), new Map());
       return finish(execute(program, run), run, options);
     },
     async convert(msg: Hl7Message, options: ConvertOptions = {}): Promise<ConvertResult> {
       const tree = prepare(msg);
       const results = new Map<string, unknown>();
-      const passSettings = settings(options);
+      const passSettings = settings(options, msg);
       for (let pass = 1; ; pass++) {
         const run = new Run(tree, passSettings, results);
         let entries: Entry[] | undefined;
@@ -114,6 +130,29 @@ export function createMapping(program: MappingProgram): CompiledMapping {
       }
     },
   });
+}
+
+/**
+ * `requires:` as a lookup by message type: a list for every type, or by type with `ADT^A40`
+ * before `ADT^*` (the exact event wins, so a merge can need MRG instead of PV1).
+ */
+function requiredSegments(requires: MappingDoc['requires']): (type: string) => readonly string[] {
+  if (requires === undefined) return () => [];
+  if (Array.isArray(requires)) return () => requires as readonly string[];
+  const byType = requires as Readonly<Record<string, readonly string[]>>;
+  return (type) => byType[type] ?? byType[`${type.split('^')[0]}^*`] ?? [];
+}
+
+/**
+ * The sender's UTC offset as MSH-7 gives it (`20140116170100-0500` → `-0500`), for times sent
+ * without one when the channel sets no timezone: HL7 v2.5.1 §2.A.22 reads those as the
+ * sender's local time, and MSH-7 is the sender's clock. A fixed offset: a time on the other
+ * side of a daylight-saving change is an hour off, which `transform.timezone` (an IANA zone)
+ * avoids.
+ */
+function senderOffset(msg: Hl7Message): string | undefined {
+  const match = /^\d{10,14}(?:\.\d{1,4})?([+-]\d{4})$/.exec(msg.msh.field(7).component(1).trim());
+  return match !== null && isValidTimezone(match[1]) ? match[1] : undefined;
 }
 
 function finish(entries: readonly Entry[], run: Run, options: ConvertOptions): ConvertResult {
@@ -156,8 +195,14 @@ function plan(rules: readonly ResourcePlan[], scope: Scope, run: Run, out: Plann
         throw locatedError(run.tree, 'MEDIBUS_ERR_MAPPING_RUNTIME', `the key of ${rule.type} "${rule.name}" (${rule.key.text}) is empty; a resource needs its business key to be matched on the server`, where.segment, where.field);
       }
       const system = key.system ?? run.systemFor(rule.type);
-      const id = keyId(rule.type, system, key.value);
-      const entry: Planned = { rule, name: rule.name, scope: s, type: rule.type, system, value: key.value, fullUrl: id.fullUrl, slot: id.slot, mode: rule.mode, resource: {} };
+      let value = key.value;
+      let id = keyId(rule.type, system, value);
+      if (key.composed && rule.mode === 'upsert') {
+        // one hash per key as before; a second only for a repeat (runtime-context.ts uniqueValue)
+        value = run.uniqueValue(rule.name, rule.type, id.slot, value, s);
+        if (value !== key.value) id = keyId(rule.type, system, value);
+      }
+      const entry: Planned = { rule, name: rule.name, scope: s, type: rule.type, system, value, fullUrl: id.fullUrl, slot: id.slot, mode: rule.mode, resource: {} };
       run.segment = s.pinned ?? s.group.first;
       run.field = undefined;
       if (run.register(entry)) out.push(entry);

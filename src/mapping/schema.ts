@@ -29,6 +29,13 @@ const unmapped = {
 
 function defs(): Record<string, JsonSchema> {
   return {
+    segmentList: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}$', description: 'A segment name: PID, PV1, OBR, ZPI.' },
+      description: 'Segments the message must carry (at least one of each).',
+      examples: [['PID', 'PV1']],
+    },
     path: {
       type: 'string',
       description: 'An HL7 v2 path read in the current scope: SEG[occurrence]-field[repetition].component.subcomponent, all 1-based, e.g. PID-3, PID-3[2].1, PID-5.1.1, OBX[2]-5, MSH-9.2.',
@@ -187,6 +194,20 @@ export function mappingSchema(): JsonSchema {
         items: { type: 'string', pattern: MESSAGE_TYPE_PATTERN, description: 'MSH-9 message type ^ trigger event; ADT^* accepts every ADT event.' },
         description: 'The messages this mapping accepts; convert refuses the others.',
         examples: [['ADT^A01', 'ADT^A04', 'ADT^A08']],
+      },
+      requires: {
+        description:
+          'The segments a message must carry for this mapping, from the IG message map\'s cardinalities (ADT_A01: PID 1..1, PV1 1..1). A message that lacks one is refused, naming it (`PID missing`): at intake with AR and an ERR (HL7 v2.5.1 §2.9, condition 100) when the channel runs this mapping, else in the channel\'s failed queue. A list applies to every message type; an object maps a message type (ADT^A40, or ADT^* for the rest) to its list, the exact type winning over ADT^*.',
+        examples: [['PID', 'OBR'], { 'ADT^*': ['PID', 'PV1'], 'ADT^A40': ['PID', 'MRG'] }],
+        oneOf: [
+          { $ref: '#/$defs/segmentList' },
+          {
+            type: 'object',
+            propertyNames: { pattern: MESSAGE_TYPE_PATTERN },
+            additionalProperties: { $ref: '#/$defs/segmentList' },
+            description: 'Message type (ADT^A40, ADT^*) → the segments it needs.',
+          },
+        ],
       },
       structure: {
         type: 'object',

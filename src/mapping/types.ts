@@ -4,6 +4,7 @@
  * (compile-*.ts) gives them meaning. docs/mapping-language.md is the user's reference.
  */
 import type { Bundle } from '@medplum/fhirtypes';
+import type { MedibusError } from '../errors.js';
 import type { Hl7Message } from '../hl7/index.js';
 
 export const UNMAPPED_POLICIES = ['keep', 'warn', 'reject', 'drop'] as const;
@@ -89,6 +90,8 @@ export interface MappingDoc {
   readonly id: string;
   readonly description?: string;
   readonly messageTypes: readonly string[];
+  /** segments the message must carry: for every type, or by message type (`ADT^A40`, `ADT^*`) */
+  readonly requires?: readonly string[] | Readonly<Record<string, readonly string[]>>;
   readonly structure?: Readonly<Record<string, GroupDoc>>;
   readonly identifierSystems?: Readonly<Record<string, string>>;
   readonly codeSystems?: Readonly<Record<string, string>>;
@@ -122,6 +125,12 @@ export interface CompiledMapping {
   readonly usesExpressions: boolean;
   /** `ADT^A01` (or `ADT^A01^ADT_A01`): whether messageTypes lists it, `ADT^*` matching any ADT event */
   accepts(messageType: string): boolean;
+  /**
+   * The segments `requires:` names for this message that it lacks, as the error that refuses it
+   * (MEDIBUS_ERR_MAPPING_SEGMENT_MISSING, located at the first one), or undefined. Intake asks
+   * it before the ACK; convert() throws it.
+   */
+  missingSegments(msg: Hl7Message): MedibusError | undefined;
   /**
    * The message as a FHIR R4 transaction Bundle. Throws (rejects) MedibusError:
    * MEDIBUS_ERR_MAPPING_RUNTIME (message type not accepted, empty key …, with segment and field),

@@ -14,6 +14,8 @@ const CONDITION: Partial<Record<ErrorCode, Hl7ErrorCode>> = {
   MEDIBUS_ERR_HL7_SEGMENT: '100',
   MEDIBUS_ERR_HL7_DELIMITERS: '102',
   MEDIBUS_ERR_HL7_REQUIRED_FIELD: '101',
+  // table 0357 100: "segment sequence error … or required segments are missing"
+  MEDIBUS_ERR_MAPPING_SEGMENT_MISSING: '100',
 };
 
 export function errorToAckError(error: MedibusError): AckError {

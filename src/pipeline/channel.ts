@@ -8,15 +8,17 @@ import { channelTopology, declareTopology, destinationTopology, type ChannelTopo
 import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/types.js';
 import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
+import type { Hl7Message } from '../hl7/index.js';
 import { createDebugLog, type Logger } from '../log.js';
 import { findSourceSpec } from '../sources/registry.js';
 import type { Source, SourceContext } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { DeliveryWorker } from './delivery.js';
+import type { MessageFilter } from './filter.js';
 import { createHl7Intake } from './intake.js';
 import { TransformWorker } from './transform.js';
 import { sourceCharset } from './transform-plan.js';
-import type { TransformPlan } from './transform-step.js';
+import type { MessageMapping, TransformPlan } from './transform-step.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
@@ -150,6 +152,7 @@ export class ChannelRuntime {
         orderingKey: config.ordering.key,
         charset: sourceCharset(config),
         ackTimeout: (config.source as unknown as { ackTimeout?: number }).ackTimeout ?? 5000,
+        ...(options.plan.mapping ? { check: requiredSegmentsCheck(options.plan.mapping, options.plan.filter) } : {}),
       });
     const context: SourceContext = {
       channelId: config.id,
@@ -185,4 +188,21 @@ export class ChannelRuntime {
     const address = this.#source.address();
     return { id: this.id, source: this.#options.channel.config.source.type, ...(address ? { listen: `${address.host}:${address.port}` } : {}) };
   }
+}
+
+/**
+ * The mapping's `requires:` at intake: a message the transform would convert but that lacks a
+ * required segment is refused before the ACK. One the filter drops is not the mapping's, and
+ * a filter that cannot be evaluated is left to the transform, which records why.
+ */
+function requiredSegmentsCheck(mapping: MessageMapping, filter: MessageFilter): (msg: Hl7Message, type: string) => Promise<MedibusError | undefined> {
+  return async (msg, type) => {
+    const missing = mapping.missingSegments(msg);
+    if (missing === undefined) return undefined;
+    try {
+      return (await filter.check(msg, type)) === undefined ? missing : undefined;
+    } catch {
+      return undefined;
+    }
+  };
 }

@@ -46,6 +46,12 @@ export interface IntakeOptions {
   readonly charset: string;
   /** ms to wait for the broker's confirm before answering AE */
   readonly ackTimeout: number;
+  /**
+   * What the channel's mapping can tell before the ACK: a segment it requires that the message
+   * lacks (channel.ts). The sender gets AR with an ERR naming it and keeps the message, rather
+   * than an AA for a message that can only fail later in the failed queue.
+   */
+  readonly check?: (msg: Hl7Message, messageType: string) => Promise<MedibusError | undefined>;
 }
 
 export interface Hl7Intake {
@@ -101,6 +107,8 @@ export function createHl7Intake(options: IntakeOptions): Hl7Intake {
     }
     const missing = checkRequired(msg);
     if (missing.length > 0) return refuse(msg, missing, meta, 'reject');
+    const refused = await options.check?.(msg, messageType(msg));
+    if (refused !== undefined) return refuse(msg, refused, meta, 'reject');
 
     const header = msg.header;
     const type = messageType(msg);

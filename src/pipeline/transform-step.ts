@@ -20,6 +20,8 @@ export interface MessageMapping {
   readonly id: string;
   readonly messageTypes: readonly string[];
   convert(msg: Hl7Message, options: { validate?: boolean; timezone?: string }): Promise<{ bundle: Bundle; warnings: readonly string[] }>;
+  /** the mapping's `requires:` segments the message lacks, as the error to refuse it with */
+  missingSegments(msg: Hl7Message): MedibusError | undefined;
 }
 
 /** How one channel transforms its messages: built once from its file (transform-plan.ts), frozen. */

@@ -5,6 +5,7 @@
 import type { Account, Bundle, Encounter, Patient, Practitioner } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { MedibusError } from '../../src/errors.js';
+import { parseMessage } from '../../src/hl7/index.js';
 import { escapeSearchValue, identifierQuery } from '../../src/mapping/index.js';
 import { nameUuid } from '../../src/util/ids.js';
 import { mapping, message, only, resolve, resources } from './support.js';
@@ -74,11 +75,19 @@ describe('keys and conditional requests', () => {
     expect(error.location).toEqual({ segment: 'PID', segmentIndex: 1, field: 3 });
   });
 
-  it('two resources with one key fail the message instead of overwriting each other', async () => {
-    const error = (await (await mapping('oru-groups')).convert(message('oru-r01-duplicate-set-id')).catch((e: unknown) => e)) as MedibusError;
-    expect(error.message).toBe(
-      'OBX[2]: two Observation resources have the key urn:medibus:facility:SPRINGFIELD_LAB:Observation|FIL1-1 (OBX and OBX[2]); make the key unique, e.g. add a set ID to it',
-    );
+  it('two segments with one composed key are two resources: the later one keyed by its position, with a warning', async () => {
+    const { bundle, warnings } = await (await mapping('oru-groups')).convert(message('oru-r01-duplicate-set-id'));
+    expect(resources(bundle, 'Observation').map((o) => entryOf(bundle, o).request?.url)).toEqual([
+      'Observation?identifier=urn:medibus:facility:SPRINGFIELD_LAB:Observation|FIL1-1',
+      'Observation?identifier=urn:medibus:facility:SPRINGFIELD_LAB:Observation|FIL1-1@OBX.2',
+    ]);
+    expect(warnings).toEqual(['OBX[2]: the key of Observation "observation" is also that of OBX (a repeated or empty set ID, or the same code twice): this one is keyed by its position (@OBX.2)']);
+  });
+
+  it('two resources with one identifier key (not composed) fail the message instead of overwriting each other', async () => {
+    const twice = message('oru-r01-duplicate-set-id').toString().replace('OBX|1|NM|2160-0', 'OBR|2|PLC1^EMR|FIL1^LIS|24323-8^CMP^LN\rOBX|1|NM|2160-0');
+    const error = (await (await mapping('oru-groups')).convert(parseMessage(twice)).catch((e: unknown) => e)) as MedibusError;
+    expect(error.message).toMatch(/^OBR\[2\]: two DiagnosticReport resources have the key .*\|FIL1 \(OBR and OBR\[2\]\); make the key unique/);
   });
 
   it('refuses a message type the mapping does not accept', async () => {

@@ -35,6 +35,8 @@ const REFUSED: Record<string, string> = {
     'MEDIBUS_ERR_MAPPING_RUNTIME: PID-3: the key of Patient "patient" (PID-3[1], else PID-2, else PID-4[1]) is empty; a resource needs its business key to be matched on the server',
   // the only document OBX is an ED without data: DocumentReference.content (1..*) cannot be filled
   'microsoft-fhir-converter__MDM-T02-01.hl7': 'MEDIBUS_ERR_MAPPING_INVALID_FHIR: the mapping produced invalid FHIR R4:\n  DocumentReference[0].content: Missing required property (from TXA)',
+  // a lone MSH (ReportStream's test of MSH → meta): the result it announces is not there (issue 15)
+  'cdc-reportstream__PT-to-Meta.hl7': 'MEDIBUS_ERR_MAPPING_SEGMENT_MISSING: PID, OBR missing: ORU^R01 needs PID, OBR (mapping oru-r01, requires:)',
 };
 
 interface Outcome {

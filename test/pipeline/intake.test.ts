@@ -4,6 +4,7 @@
  * gone it gets AE (not a hang, not a false AA); when the broker comes back, flow resumes by
  * itself; bad input gets AR with an ERR that says where and why; logs carry no patient data.
  */
+import { fileURLToPath } from 'node:url';
 import type { ConsumeMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAck, parseMessage } from '../../src/hl7/index.js';
@@ -16,6 +17,8 @@ let url: string;
 let proxy: TcpProxy;
 let running: RunningEngine;
 const channel = testChannel();
+// a channel that runs the shipped adt mapping: its requires: is checked before the ACK
+const mapped = testChannel({ transform: { mapping: 'adt', validate: true } });
 const logs = captureLog();
 const id = channel.config.id;
 
@@ -23,7 +26,7 @@ beforeAll(async () => {
   url = await brokerUrl();
   const target = new URL(url);
   proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5672) });
-  running = await startEngine({ channels: [channel], amqpUrl: proxy.url(url), log: logs.log });
+  running = await startEngine({ channels: [channel, mapped], amqpUrl: proxy.url(url), log: logs.log, mappingsDir: fileURLToPath(new URL('../../mappings', import.meta.url)) });
 });
 
 afterAll(async () => {
@@ -101,6 +104,17 @@ describe('intake over MLLP', () => {
     const parsed = ack(reply);
     expect(parsed.code).toBe('AR');
     expect(parsed.errors.some((e) => e.code === '101' && e.location?.segment === 'MSH' && e.location.field === 10)).toBe(true);
+  });
+
+  it('refuses a message without a segment its channel\'s mapping requires with AR, ERR-2 naming the segment (issue 15: an MSH alone)', async () => {
+    // the issue's message, as v2.5.1 so that the ERR carries ERR-2, ERR-5 and ERR-7 (a v2.3 ERR has only ERR-1)
+    const reply = await sendOne(running.port(mapped.config.id), 'MSH|^~\\&|A|B|C|D|20050110045504||ADT^A01|599102|P|2.5.1');
+    const parsed = ack(reply);
+    expect(parsed).toMatchObject({ code: 'AR', controlId: '599102' });
+    expect(parsed.errors[0]).toMatchObject({ code: '100', applicationCode: 'MEDIBUS_ERR_MAPPING_SEGMENT_MISSING', location: { segment: 'PID', sequence: 1 } });
+    expect(parsed.errors[0].diagnostic).toBe('PID, PV1 missing: ADT^A01 needs PID, PV1 (mapping adt, requires:)');
+    // a complete admission on the same channel is accepted
+    expect(ack(await sendOne(running.port(mapped.config.id), adt('CTRL-MAPPED')))).toMatchObject({ code: 'AA' });
   });
 
   it('answers in enhanced mode with CA when MSH-15 asks for an accept ACK', async () => {

@@ -9,7 +9,8 @@
  * Precision is kept down to the day and from the second on; FHIR has no hour or minute
  * precision, so `2024030514` becomes 14:00:00 and `202403051430` 14:30:00 (the IG's "convert
  * to FHIR format" row leaves this open). An offset sent is kept as sent; a time sent without
- * one gets the channel's `defaultTimezone` (timezone.ts), UTC when unset. A date target takes
+ * one gets the channel's `defaultTimezone` (timezone.ts), else MSH-7's offset (runtime-convert.ts),
+ * else UTC, which the context is told of (`assumedUtc`, a warning once per message). A date target takes
  * the date as written (no conversion to another zone) and drops the time. Invalid values give
  * undefined and a warning that names the datatype, never the value (it may be PHI).
  */
@@ -97,7 +98,10 @@ function invalid(ctx: ConvertContext, label: string | undefined, type: string): 
 function offsetFor(ctx: ConvertContext): string {
   if (found.offset !== '') return found.offset;
   const zone = ctx.defaultTimezone;
-  if (zone === undefined || zone === '') return '+00:00';
+  if (zone === undefined || zone === '') {
+    ctx.assumedUtc?.();
+    return '+00:00';
+  }
   const resolve = zoneResolver(zone);
   if (resolve === undefined) {
     ctx.warn(`defaultTimezone "${zone}" is neither an IANA zone nor an offset like +07:00; UTC used`);
@@ -123,12 +127,16 @@ function timePart(s: string, ctx: ConvertContext): string {
 let lastText = '';
 let lastZone: string | undefined;
 let lastDateTime = '';
+let lastAssumedUtc = false;
 
 /** DTM text → FHIR dateTime; '' → undefined silently. `label` (e.g. `XPN.12`) prefixes warnings. */
 export function toDateTime(text: string, ctx: ConvertContext, label?: string): string | undefined {
   if (text === '') return undefined;
   const zone = ctx.defaultTimezone;
-  if (text === lastText && zone === lastZone) return lastDateTime;
+  if (text === lastText && zone === lastZone) {
+    if (lastAssumedUtc) ctx.assumedUtc?.();
+    return lastDateTime;
+  }
   const s = text.trim();
   if (!scan(s, false)) return invalid(ctx, label, 'DTM');
   if (found.digits < 10) return datePart(s);
@@ -139,6 +147,7 @@ export function toDateTime(text: string, ctx: ConvertContext, label?: string): s
     lastText = text;
     lastZone = zone;
     lastDateTime = value;
+    lastAssumedUtc = found.offset === '' && (zone === undefined || zone === '');
   }
   return value;
 }

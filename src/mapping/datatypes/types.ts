@@ -35,6 +35,8 @@ export interface ConvertContext {
   warn(message: string): void;
   /** Timezone for DTM values that carry a time but no offset: an IANA zone ("Asia/Ho_Chi_Minh") or an offset ("+07:00"). FHIR requires an offset once hours are given; undefined = UTC. */
   readonly defaultTimezone: string | undefined;
+  /** Optional: told that a time without offset was read as UTC because no zone is known (the runtime warns once per message). */
+  assumedUtc?(): void;
   /**
    * Optional: the code system URI for a local coding system name found in CWE.3/6/12
    * (`L`, `99zzz`, or any name medibus does not know), e.g. from a mapping's own table.
