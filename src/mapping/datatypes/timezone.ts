@@ -81,6 +81,8 @@ function cachedOffsets(format: Intl.DateTimeFormat): (utcMs: number) => number {
   const exact = (utcMs: number): number => {
     let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
     for (const p of format.formatToParts(utcMs)) {
+      // The other part types (literal, era, weekday …) do not enter the offset; the list grows with the lib.
+      // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check
       switch (p.type) {
         case 'year': y = Number(p.value); break;
         case 'month': mo = Number(p.value); break;
