@@ -5,6 +5,7 @@
  * cannot be transformed, after it was parked in the channel's `failed` queue with the reason
  * (never a silent drop: an operator fixes the mapping and replays it).
  */
+import { inspect } from 'node:util';
 import type { ConsumeMessage } from 'amqplib';
 import type { Broker } from '../broker/connection.js';
 import type { Consumer, Delivery, Disposition } from '../broker/consumer.js';
@@ -125,7 +126,7 @@ export class TransformWorker implements Worker {
     this.#o.log.warn({ event: 'errored', ...ids, code, reason }, 'transform failed; message parked in the failed queue');
     if (code === 'MEDIBUS_ERR_INTERNAL') {
       const cause = error.cause ?? error;
-      this.#o.log.error({ event: 'bug', stack: cause instanceof Error ? cause.stack : String(cause) }, 'unexpected transform error');
+      this.#o.log.error({ event: 'bug', stack: cause instanceof Error ? cause.stack : inspect(cause) }, 'unexpected transform error');
     }
     return 'ack';
   }
