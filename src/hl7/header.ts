@@ -65,3 +65,9 @@ export function hdText(msh: Segment, n: number): string {
   while (end > 0 && comps[end - 1] === '') end--;
   return comps.slice(0, end).join('^');
 }
+
+/** `ADT^A01`: MSH-9.1^MSH-9.2 (the structure, MSH-9.3, is not part of routing). */
+export function messageType(msg: { readonly header: Hl7Header }): string {
+  const h = msg.header;
+  return h.triggerEvent === '' ? h.messageType : `${h.messageType}^${h.triggerEvent}`;
+}

@@ -22,6 +22,7 @@ export { Hl7Message } from './message.js';
 export { Segment } from './segment.js';
 export { Field, Repetition, HL7_NULL } from './field.js';
 export type { Hl7Header } from './header.js';
+export { messageType } from './header.js';
 export { compilePath, type Hl7Path, type PathTarget, type Presence, type SegmentSource } from './path.js';
 export { splitBatch, splitMessages, type Hl7Batch, type Hl7BatchText } from './batch.js';
 export { Hl7Builder, SegmentBuilder } from './builder.js';

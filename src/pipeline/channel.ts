@@ -17,6 +17,7 @@ import { DeliveryWorker } from './delivery.js';
 import { createFilter } from './filter.js';
 import { createHl7Intake } from './intake.js';
 import { TransformWorker } from './transform.js';
+import type { Worker } from './types.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
@@ -50,12 +51,6 @@ export function topologyFor(channel: ChannelConfig, queueType: QueueType): Chann
 /** Declares the channel's topology now and after every reconnect (a hook on the connection). */
 export function declareOnConnect(broker: Broker, topology: ChannelTopology): void {
   broker.onConnect(`topology ${topology.channelId}`, () => declareTopology(broker, topology));
-}
-
-/** A stage that consumes from the broker (transform, delivery); stopped after the sources. */
-export interface Worker {
-  start(): void;
-  stop(): Promise<void>;
 }
 
 export class ChannelRuntime {

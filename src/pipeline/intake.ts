@@ -16,6 +16,7 @@ import {
   checkRequired,
   compilePath,
   encodeText,
+  messageType,
   parseMessage,
   shouldSendAcceptAck,
   type AckError,
@@ -23,12 +24,11 @@ import {
   type Hl7Message,
 } from '../hl7/index.js';
 import type { Logger } from '../log.js';
-import type { ReceivedMeta } from '../sources/types.js';
+import type { IngestResult, ReceivedMeta } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { uuidv7 } from '../util/ids.js';
 import { errorToAckError } from './ack-errors.js';
 import { ackControlId } from './control-id.js';
-import type { IngestResult } from './types.js';
 
 export interface IntakeOptions {
   readonly channelId: string;
@@ -152,12 +152,6 @@ export function createHl7Intake(options: IntakeOptions): Hl7Intake {
   }
 
   return { ingestHl7, rejectHl7 };
-}
-
-/** `ADT^A01`: MSH-9.1^MSH-9.2 (the structure, MSH-9.3, is not part of routing). */
-export function messageType(msg: Hl7Message): string {
-  const h = msg.header;
-  return h.triggerEvent === '' ? h.messageType : `${h.messageType}^${h.triggerEvent}`;
 }
 
 function firstLine(bytes: Buffer): Buffer {

@@ -13,15 +13,14 @@ import type { Publisher } from '../broker/publisher.js';
 import { cleanHeaders, copyProps, errorHeaders, HEADERS } from '../broker/retry.js';
 import type { ChannelTopology } from '../broker/topology.js';
 import { formatLocation, isMedibusError, errorMessage, errorCodeOf } from '../errors.js';
-import { parseMessage, type Hl7Message } from '../hl7/index.js';
+import { messageType, parseMessage, type Hl7Message } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
-import type { Worker } from './channel.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
 import { RecentMessages } from './dedupe.js';
 import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header } from './envelope.js';
 import type { MessageFilter } from './filter.js';
-import { messageType } from './intake.js';
+import type { Worker } from './types.js';
 
 /** What the transform needs of a compiled mapping. */
 export interface MessageMapping {

@@ -9,7 +9,7 @@
  * path). Value positions therefore accept any YAML value here: "a number where a rule is
  * expected" gets the compiler's explanation instead of an "expected string or mapping".
  */
-import type { JsonSchema } from '../../sources/types.js';
+import type { JsonSchema } from '../../util/json-schema.js';
 import { RESOURCE_MODES, UNMAPPED_POLICIES } from './types.js';
 
 const META_SCHEMA = 'http://json-schema.org/draft-07/schema#';
