@@ -3,8 +3,8 @@
  */
 import type { Broker } from '../broker/connection.js';
 import type { Publisher } from '../broker/publisher.js';
-import { retryLevels } from '../broker/retry.js';
-import { channelTopology, declareTopology, destinationTopology, type ChannelTopology, type QueueType } from '../broker/topology.js';
+import { declareTopology } from '../broker/declare.js';
+import { destinationTopology, type ChannelTopology } from '../broker/topology.js';
 import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/types.js';
 import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
@@ -32,20 +32,6 @@ export interface ChannelRuntimeOptions {
   readonly log: Logger;
   /** the channel's compiled mapping, when it has `transform:` */
   readonly mapping: CompiledMapping | undefined;
-}
-
-/** The broker topology a channel file describes. */
-export function topologyFor(channel: ChannelConfig, queueType: QueueType): ChannelTopology {
-  return channelTopology({
-    channelId: channel.id,
-    partitions: channel.ordering.partitions,
-    queueType,
-    destinations: channel.destinations.map((d) => ({
-      name: d.name,
-      // ordering: patient retries in process, holding its partition; none uses TTL queues
-      retryLevels: d.ordering === 'none' ? retryLevels(d.retry) : [],
-    })),
-  });
 }
 
 /** Declares the channel's topology now and after every reconnect (a hook on the connection). */
