@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
 import { codedMessage, isMedibusError } from '../../errors.js';
 import { splitMessages, type Hl7Message } from '../../hl7/index.js';
-import { isValidTimezone } from '../../mapping/hl7v2/datatypes/index.js';
-import { loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
+import { isValidTimezone, loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
 
 const USAGE = `usage: medibus convert FILE [--mapping NAME] [--mappings DIR] [--no-validate] [--timezone TZ]
 

@@ -7,7 +7,7 @@
 import type { PathSegment } from '../../config/index.js';
 import type { CompileContext } from './context.js';
 import { compileExpr } from './expr.js';
-import type { ConditionFn } from './compiled.js';
+import type { ConditionFn } from '../run/compiled.js';
 import { PENDING } from '../run/context.js';
 import { compileReader } from '../hl7v2/read.js';
 import type { ConditionDoc } from '../language/types.js';

@@ -5,7 +5,7 @@
  */
 import type { PathSegment } from '../../config/index.js';
 import type { CompileContext } from './context.js';
-import { describeOwner, NOTHING, type ElementTarget, type ValueFn } from './compiled.js';
+import { describeOwner, NOTHING, type ElementTarget, type ValueFn } from '../run/compiled.js';
 import { choiceSuffix, isPrimitiveType, lookupElement, requiredCodes } from '../fhir/model.js';
 
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);

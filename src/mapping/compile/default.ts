@@ -6,7 +6,7 @@
 import type { PathSegment } from '../../config/index.js';
 import type { CompileContext } from './context.js';
 import { copy, INVALID, normaliseValue } from './const.js';
-import type { ElementTarget, ValueFn } from './compiled.js';
+import type { ElementTarget, ValueFn } from '../run/compiled.js';
 import { isPrimitiveType } from '../fhir/model.js';
 
 export function compileDefault(cx: CompileContext, doc: Readonly<Record<string, unknown>>, at: readonly PathSegment[], target: ElementTarget, inner: ValueFn): ValueFn {

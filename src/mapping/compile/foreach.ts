@@ -5,7 +5,7 @@
  */
 import type { PathSegment } from '../../config/index.js';
 import type { CompileContext } from './context.js';
-import type { IterateFn } from './compiled.js';
+import type { IterateFn } from '../run/compiled.js';
 import { groupsOfKind, type GroupDef } from '../hl7v2/groups.js';
 import type { Scope } from '../hl7v2/scope.js';
 

@@ -13,7 +13,7 @@ import type { PathSegment } from '../../config/index.js';
 import { isMedibusError, type MedibusError } from '../../errors.js';
 import type { CompileContext } from './context.js';
 import { compileMap } from './map.js';
-import { describeTypes, NOTHING, type ElementTarget, type ValueFn } from './compiled.js';
+import { describeTypes, NOTHING, type ElementTarget, type ValueFn } from '../run/compiled.js';
 import { choiceSuffix } from '../fhir/model.js';
 import type { Repetition, Segment } from '../../hl7/index.js';
 import type { Run } from '../run/context.js';

@@ -10,23 +10,15 @@
  * random id, which would create a duplicate on every resend.
  */
 import type { PathSegment } from '../../config/index.js';
-import { compilePath, type Hl7Path, type Segment } from '../../hl7/index.js';
+import { compilePath, type Hl7Path } from '../../hl7/index.js';
 import type { CompileContext } from './context.js';
-import type { ElementTarget, ValueFn } from './compiled.js';
+import type { CompiledKey, ElementTarget, ValueFn } from '../run/compiled.js';
 import { compileRule } from './value.js';
 import type { Run } from '../run/context.js';
 import { compileReader } from '../hl7v2/read.js';
 import type { Scope } from '../hl7v2/scope.js';
 import type { CompositeKeyDoc, KeyDoc, RuleDoc, RuleObjectDoc } from '../language/types.js';
 import { truncate } from '../../util/arrays.js';
-
-export interface CompiledKey {
-  readonly read: (scope: Scope, run: Run) => { system: string | undefined; value: string } | undefined;
-  /** as written, for messages: `PID-3[1]`, `OBR-3.1 + OBX-1 + OBX-3.1` */
-  readonly text: string;
-  /** the segment and field an empty key is reported at */
-  readonly where: (scope: Scope) => { segment: Segment | undefined; field: number | undefined };
-}
 
 const TEXT: Omit<ElementTarget, 'fhirPath' | 'types'> = { many: false, openChoice: false, targets: [] };
 

@@ -8,9 +8,8 @@ import { compileCondition } from './condition.js';
 import { compileForEach } from './foreach.js';
 import { compileKey } from './key.js';
 import { compileSet } from './set.js';
-import type { ResourcePlan } from './compiled.js';
+import type { CompiledKey, ResourcePlan } from '../run/compiled.js';
 import { identifierElement, isResourceTypeName, resourceTypeNames } from '../fhir/model.js';
-import type { CompiledKey } from './key.js';
 
 /** The key of a resource that did not compile (never run: the mapping is not returned). */
 const UNKEYED: CompiledKey = { read: () => undefined, text: '', where: () => ({ segment: undefined, field: undefined }) };

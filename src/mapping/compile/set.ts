@@ -10,7 +10,7 @@
  */
 import type { PathSegment } from '../../config/index.js';
 import type { CompileContext } from './context.js';
-import { describeOwner, type ElementTarget, type ObjectFn, type ValueFn } from './compiled.js';
+import { describeOwner, type ElementTarget, type ObjectFn, type ValueFn } from '../run/compiled.js';
 import { hasElements, lookupElement, choiceSuffix } from '../fhir/model.js';
 import { compileRule } from './value.js';
 import type { Run } from '../run/context.js';

@@ -12,7 +12,7 @@ import { compileConstant } from './const.js';
 import { compileExpr } from './expr.js';
 import { compileForEach } from './foreach.js';
 import { compileFrom } from './from.js';
-import { describeTypes, NOTHING, type ElementTarget, type ValueFn } from './compiled.js';
+import { describeTypes, NOTHING, type ElementTarget, type ValueFn } from '../run/compiled.js';
 import { compileDefault } from './default.js';
 import { compileSet } from './set.js';
 import { hasElements } from '../fhir/model.js';

@@ -3,9 +3,15 @@
  * digits) or another group; groups do not contain themselves, directly or not; and the groups
  * no other group contains are the ones the message root may open (see groups.ts).
  */
-import type { CompileContext } from '../compile/context.js';
+import type { PathSegment } from '../../config/index.js';
 import type { GroupDef, Structure } from './groups.js';
 import type { GroupDoc } from '../language/types.js';
+
+/** What this step needs of the compiler (compile/context.ts's CompileContext is one): where to report. */
+export interface StructureReporter {
+  error(path: readonly PathSegment[], message: string): void;
+  suggest(word: string, candidates: readonly string[]): string;
+}
 
 const SEGMENT = /^[A-Z][A-Z0-9]{2}$/;
 
@@ -17,7 +23,7 @@ interface MutableDef {
   declares: Set<string>;
 }
 
-export function compileStructure(cx: CompileContext, doc: Readonly<Record<string, GroupDoc>> | undefined): Structure | undefined {
+export function compileStructure(cx: StructureReporter, doc: Readonly<Record<string, GroupDoc>> | undefined): Structure | undefined {
   if (doc === undefined) return undefined;
   const defs = new Map<string, MutableDef>();
   for (const [name, group] of Object.entries(doc)) {

@@ -8,7 +8,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { Repetition, Segment } from '../../hl7/index.js';
 import { MedibusError, type ErrorCode, type ErrorLocation } from '../../errors.js';
 import type { ConvertContext, EmittedReference } from '../hl7v2/datatypes/types.js';
-import { addKeyIdentifier } from '../fhir/bundle.js';
+import { addKeyIdentifier } from './bundle.js';
 import { crossesKind, within, type Group, type GroupTree } from '../hl7v2/groups.js';
 import { facilitySystem, keyId, resolveIdentifierSystem } from '../fhir/identifiers.js';
 import type { Scope } from '../hl7v2/scope.js';

@@ -18,8 +18,8 @@
  */
 import { MedibusError } from '../../errors.js';
 import type { Hl7Message } from '../../hl7/index.js';
-import { addKeyIdentifier, assembleBundle } from '../fhir/bundle.js';
-import type { ResourcePlan } from '../compile/compiled.js';
+import { addKeyIdentifier, assembleBundle } from './bundle.js';
+import type { ResourcePlan } from './compiled.js';
 import { isValidTimezone } from '../hl7v2/datatypes/index.js';
 import type { Converter } from '../hl7v2/datatypes/types.js';
 import { buildGroups, type GroupTree, type Structure } from '../hl7v2/groups.js';
@@ -27,7 +27,7 @@ import { keyId } from '../fhir/identifiers.js';
 import { locatedError, Run, type Entry, type RunSettings } from './context.js';
 import { Scope } from '../hl7v2/scope.js';
 import type { CompiledMapping, ConvertOptions, ConvertResult, ResourceMode } from '../language/types.js';
-import { validateEntries } from '../fhir/validate-bundle.js';
+import { validateEntries } from './validate-bundle.js';
 
 /** Everything compile-mapping.ts produces for the runtime. */
 export interface MappingProgram {

@@ -13,7 +13,7 @@
  */
 import type { Address, Extension } from '@medplum/fhirtypes';
 import type { Repetition } from '../../../hl7/index.js';
-import { ADDRESS_TYPE, ADDRESS_USE } from '../../terminology/ig-codes.js';
+import { ADDRESS_TYPE, ADDRESS_USE } from './ig-codes.js';
 import { componentPeriod } from './datetime.js';
 import type { Converter } from './types.js';
 

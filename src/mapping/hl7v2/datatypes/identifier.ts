@@ -10,7 +10,7 @@
  * mapping author sees what to add to `identifierSystems`.
  */
 import type { CodeableConcept, Extension, Identifier, Reference } from '@medplum/fhirtypes';
-import { IDENTIFIER_TYPE } from '../../terminology/ig-codes.js';
+import { IDENTIFIER_TYPE } from './ig-codes.js';
 import { toDate } from './datetime.js';
 import type { Converter, ConvertContext } from './types.js';
 

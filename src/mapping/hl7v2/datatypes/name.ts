@@ -14,7 +14,7 @@
  */
 import type { Extension, HumanName } from '@medplum/fhirtypes';
 import type { Repetition } from '../../../hl7/index.js';
-import { NAME_ASSEMBLY_ORDER, NAME_USE } from '../../terminology/ig-codes.js';
+import { NAME_ASSEMBLY_ORDER, NAME_USE } from './ig-codes.js';
 import { componentPeriod } from './datetime.js';
 import type { Converter, ConvertContext } from './types.js';
 

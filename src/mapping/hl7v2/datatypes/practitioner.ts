@@ -12,7 +12,7 @@
  */
 import type { Identifier, Practitioner, Reference } from '@medplum/fhirtypes';
 import type { Repetition } from '../../../hl7/index.js';
-import { DEGREE } from '../../terminology/ig-codes.js';
+import { DEGREE } from './ig-codes.js';
 import { applyAuthority, checkDigitExtensions, identifierType } from './identifier.js';
 import { buildName, CNN_LAYOUT, nameText, XCN_LAYOUT, type NameLayout } from './name.js';
 import { asRecord } from './json.js';

@@ -15,7 +15,7 @@
  *   extensions. XTN.13/14 → period, XTN.18 → rank (a positiveInt: 0 is skipped).
  */
 import type { ContactPoint, Extension } from '@medplum/fhirtypes';
-import { TELECOM_EQUIPMENT, TELECOM_USE } from '../../terminology/ig-codes.js';
+import { TELECOM_EQUIPMENT, TELECOM_USE } from './ig-codes.js';
 import { componentPeriod } from './datetime.js';
 import type { Converter } from './types.js';
 

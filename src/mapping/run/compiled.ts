@@ -2,9 +2,18 @@
  * The closures a mapping compiles to. Each is built once at load, with everything it needs
  * (compiled paths, the chosen conversion, the table) captured, and called per message.
  */
-import type { CompiledKey } from './key.js';
-import type { Run } from '../run/context.js';
+import type { Segment } from '../../hl7/index.js';
+import type { Run } from './context.js';
 import type { Scope } from '../hl7v2/scope.js';
+
+/** A resource's business key, compiled from `key:` (compile/key.ts). */
+export interface CompiledKey {
+  readonly read: (scope: Scope, run: Run) => { system: string | undefined; value: string } | undefined;
+  /** as written, for messages: `PID-3[1]`, `OBR-3.1 + OBX-1 + OBX-3.1` */
+  readonly text: string;
+  /** the segment and field an empty key is reported at */
+  readonly where: (scope: Scope) => { segment: Segment | undefined; field: number | undefined };
+}
 
 /** A value rule: pushes the values it yields in `scope` onto `out` (nothing when empty). */
 export type ValueFn = (scope: Scope, run: Run, out: unknown[]) => void;

@@ -12,8 +12,8 @@
 import type { Bundle, BundleEntry, Identifier, Resource } from '@medplum/fhirtypes';
 import { hdText } from '../../hl7/header.js';
 import type { Converter } from '../hl7v2/datatypes/types.js';
-import { escapeSearchValue } from './identifiers.js';
-import type { Entry, Run } from '../run/context.js';
+import { escapeSearchValue } from '../fhir/identifiers.js';
+import type { Entry, Run } from './context.js';
 
 export const MESSAGE_PREFIX = 'urn:medibus:message:';
 

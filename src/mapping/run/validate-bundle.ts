@@ -13,9 +13,9 @@
  */
 import { MedibusError } from '../../errors.js';
 import { checkResource } from '../../fhir/validate.js';
-import { ensureFhirModel } from './model.js';
+import { ensureFhirModel } from '../fhir/model.js';
 import type { GroupTree } from '../hl7v2/groups.js';
-import { originText, type Entry } from '../run/context.js';
+import { originText, type Entry } from './context.js';
 
 export function validateEntries(tree: GroupTree, entries: readonly Entry[]): void {
   ensureFhirModel();
