@@ -6,7 +6,7 @@
  * Writes, and reports what it wrote:
  *   mappings/terminology/<id>.yaml              one table per entry of TABLES below
  *   mappings/terminology/code-table.schema.json the schema editors use for those files
- *   src/mapping/terminology/ig-codes.ts         the few tables the datatype conversions use
+ *   src/mapping/hl7v2/datatypes/ig-codes.ts         the few tables the datatype conversions use
  *                                               themselves (name use, address use/type, telecom)
  *
  * This is the only file that reads the IG checkout; everything at run time reads the output,
@@ -267,7 +267,7 @@ function writeBuiltins(generated: ReadonlyMap<string, Generated>, commit: string
     }
     out.push(']);', '');
   }
-  writeFileSync(path.join(REPO, 'src/mapping/terminology/ig-codes.ts'), out.join('\n'));
+  writeFileSync(path.join(REPO, 'src/mapping/hl7v2/datatypes/ig-codes.ts'), out.join('\n'));
 }
 
 function igCommit(): string {
@@ -285,7 +285,7 @@ function main(): void {
     console.log(`mappings/terminology/${spec.id}.yaml  ${generated.get(spec.id)?.codes.size} codes  (${spec.csv})`);
   }
   writeBuiltins(generated, commit);
-  console.log('src/mapping/terminology/ig-codes.ts');
+  console.log('src/mapping/hl7v2/datatypes/ig-codes.ts');
   writeFileSync(path.join(OUT, 'code-table.schema.json'), JSON.stringify(codeTableSchema, null, 2) + '\n');
   console.log('mappings/terminology/code-table.schema.json');
 }

@@ -9,12 +9,12 @@
  */
 import { Broker, type BrokerOptions } from './broker/connection.js';
 import { Publisher } from './broker/publisher.js';
-import type { QueueType } from './broker/topology.js';
+import { topologyFor, type QueueType } from './broker/topology.js';
 import type { LoadedChannel } from './config/types.js';
 import type { Logger } from './log.js';
 import { formatDiagnostic } from './config/diagnostics.js';
 import { MedibusError } from './errors.js';
-import { ChannelRuntime, declareOnConnect, topologyFor } from './pipeline/channel.js';
+import { ChannelRuntime, declareOnConnect } from './pipeline/channel.js';
 import { planChannels } from './pipeline/transform-plan.js';
 import type { TransformPlan } from './pipeline/transform-step.js';
 import { StatusBus } from './status/events.js';

@@ -18,9 +18,9 @@
  * Declaring is in declare.ts; partition hashing in partition.ts.
  */
 import { MedibusError } from '../errors.js';
+import { retryLevels, type RetrySettings } from './retry.js';
 
 export { partitionOf, keyHash } from './partition.js';
-export { declareTopology, type ChannelSource } from './declare.js';
 
 /** The header the publisher sets and every partition binding matches on. */
 export const PARTITION_HEADER = 'medibus-partition';
@@ -204,4 +204,28 @@ function validate(options: TopologyOptions): void {
     });
   }
   if (problems.length > 0) throw new MedibusError('MEDIBUS_ERR_CONFIG_SCHEMA', problems.join('; '));
+}
+
+/**
+ * What topologyFor reads of a channel file: config's ChannelConfig has these keys. Written out
+ * here so the broker layer does not import config, which sits above it.
+ */
+export interface TopologySource {
+  readonly id: string;
+  readonly ordering: { readonly partitions: number };
+  readonly destinations: readonly { readonly name: string; readonly ordering: string; readonly retry: RetrySettings }[];
+}
+
+/** The broker topology a channel file describes. */
+export function topologyFor(channel: TopologySource, queueType: QueueType): ChannelTopology {
+  return channelTopology({
+    channelId: channel.id,
+    partitions: channel.ordering.partitions,
+    queueType,
+    destinations: channel.destinations.map((d) => ({
+      name: d.name,
+      // ordering: patient retries in process, holding its partition; none uses TTL queues
+      retryLevels: d.ordering === 'none' ? retryLevels(d.retry) : [],
+    })),
+  });
 }

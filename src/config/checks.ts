@@ -1,7 +1,7 @@
 import { isScalar } from 'yaml';
 import { isMedibusError, type ErrorCode } from '../errors.js';
 import { compilePath } from '../hl7/index.js';
-import { isValidTimezone } from '../mapping/datatypes/timezone.js';
+import { isValidTimezone } from '../util/timezone.js';
 import type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
 import { displayPath, formatPath } from './diagnostics.js';
 import type { ConnectorSchemaSpec } from './schema.js';

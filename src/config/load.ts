@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { JsonSchema } from '../sources/types.js';
+import type { JsonSchema } from '../util/json-schema.js';
 import { deepFreeze } from '../util/objects.js';
 import { checkAcrossChannels, checkChannel, identityOf, type ChannelIdentity, type CheckedChannel } from './checks.js';
 import type { Diagnostic } from './diagnostics.js';

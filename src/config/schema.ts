@@ -1,6 +1,6 @@
 import { destinationSpecs } from '../destinations/registry.js';
 import { sourceSpecs } from '../sources/registry.js';
-import type { JsonSchema } from '../sources/types.js';
+import type { JsonSchema } from '../util/json-schema.js';
 import { unitDefs } from './units.js';
 import { DESTINATION_ORDERINGS } from './types.js';
 

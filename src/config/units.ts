@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../sources/types.js';
+import type { JsonSchema } from '../util/json-schema.js';
 import type { PathSegment } from './diagnostics.js';
 import { isRecord } from '../util/objects.js';
 

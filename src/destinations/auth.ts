@@ -4,7 +4,7 @@
  * every connector; secrets are `${VAR}` references, never literals in a channel file.
  */
 import type { Logger } from '../log.js';
-import type { JsonSchema } from '../sources/types.js';
+import type { JsonSchema } from '../util/json-schema.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http-request.js';
 import { OAuth2Client } from './oauth2.js';
 

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { MedibusError } from '../errors.js';
-import type { JsonSchema } from '../sources/types.js';
+import type { JsonSchema } from '../util/json-schema.js';
 import { abortError, DeliveryError } from './delivery-error.js';
 
 export interface TlsConfig {

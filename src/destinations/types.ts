@@ -1,6 +1,6 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Logger } from '../log.js';
-import type { JsonSchema } from '../sources/types.js';
+import type { JsonSchema } from '../util/json-schema.js';
 
 /**
  * A destination connector's declaration (one file per connector, one line in registry.ts).

@@ -6,7 +6,7 @@ import { MedibusError, type ErrorCode, errorMessage } from '../errors.js';
 import type { Hl7Message } from './message.js';
 import type { Repetition } from './field.js';
 import type { Segment } from './segment.js';
-import { isAckCode, SEVERITIES, type AckCode, type AckError, type AckErrorLocation, type AckSeverity } from './tables.js';
+import { isAckCode, SEVERITIES, type AckCode, type AckError, type AckErrorLocation, type AckSeverity } from './ack-codes.js';
 
 export interface ParsedAck {
   /** MSA-1 */

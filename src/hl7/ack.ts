@@ -10,7 +10,7 @@
 import { Hl7Builder } from './builder.js';
 import { DEFAULT_DELIMITERS, type Delimiters } from './delimiters.js';
 import type { Hl7Message } from './message.js';
-import { HL7_ERROR_CODES, type AckCode, type AckError } from './tables.js';
+import { HL7_ERROR_CODES, type AckCode, type AckError } from './ack-codes.js';
 
 export type AckMode = 'original' | 'enhanced';
 

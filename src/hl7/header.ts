@@ -2,7 +2,6 @@
  * The MSH fields every part of medibus needs (routing, ACKs, envelope headers), read once.
  * Field meanings: HL7 v2.5.1 §2.14.9 (MSH).
  */
-import type { Hl7Message } from './message.js';
 import type { Segment } from './segment.js';
 
 export interface Hl7Header {
@@ -73,7 +72,7 @@ export function hdText(msh: Segment, n: number): string {
  * choice of `convert` and the transform step all read it here, so `test`, `convert` and a
  * running channel never disagree on a message (issue 14).
  */
-export function messageType(msg: Hl7Message): string {
+export function messageType(msg: { readonly header: Hl7Header }): string {
   const h = msg.header;
   return h.triggerEvent === '' ? h.messageType : `${h.messageType}^${h.triggerEvent}`;
 }

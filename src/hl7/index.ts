@@ -39,7 +39,7 @@ export {
   type AckOutcome,
 } from './ack.js';
 export { parseAck, toAckError, type ParsedAck } from './ack-read.js';
-export { assertRequired, checkRequired } from './validate.js';
+export { assertRequired, checkRequired } from './required-fields.js';
 export {
   ACK_CODES,
   ACK_CONDITIONS,
@@ -52,4 +52,4 @@ export {
   type AckErrorLocation,
   type AckSeverity,
   type Hl7ErrorCode,
-} from './tables.js';
+} from './ack-codes.js';

@@ -12,7 +12,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4/index.js';
 import type { TestExpectation } from '../config/index.js';
-import { resourceTypeNames } from './fhir-model.js';
+import { resourceTypeNames } from './fhir/model.js';
 import { errorMessage } from '../errors.js';
 
 export interface ExpectationResult {

@@ -13,8 +13,8 @@
  * path). convertSync() does the same without a Promise for mappings without `expr:` rules.
  */
 export { loadMapping, loadMappings, type LoadedMapping, type LoadMappingOptions } from './loader.js';
-export { mappingSchema } from './schema.js';
-export { escapeSearchValue, identifierQuery } from './identifiers.js';
+export { mappingSchema } from './language/schema.js';
+export { escapeSearchValue, identifierQuery } from './fhir/identifiers.js';
 /** For config validation at load: is a channel's `transform.timezone` an IANA zone or a UTC offset? */
-export { isValidTimezone } from './datatypes/timezone.js';
-export type { CompiledMapping, ConvertOptions, ConvertResult, MappingDoc, ResourceMode, UnmappedPolicy } from './types.js';
+export { isValidTimezone } from '../util/timezone.js';
+export type { CompiledMapping, ConvertOptions, ConvertResult, MappingDoc, ResourceMode, UnmappedPolicy } from './language/types.js';

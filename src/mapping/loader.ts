@@ -6,13 +6,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { hasErrors, loadYamlFile, sortDiagnostics, type Diagnostic, type Env } from '../config/index.js';
-import type { ConversionSet } from './compile-context.js';
-import { compileMapping } from './compile-mapping.js';
+import type { ConversionSet } from './compile/context.js';
+import { compileMapping } from './compile/mapping.js';
 import { DEFAULT_CONVERSIONS } from './conversions.js';
-import { ensureFhirModel } from './fhir-model.js';
-import { mappingSchema } from './schema.js';
-import { resolveTables } from './tables.js';
-import type { CompiledMapping, MappingDoc } from './types.js';
+import { ensureFhirModel } from './fhir/model.js';
+import { mappingSchema } from './language/schema.js';
+import { resolveTables } from './terminology/mapping-tables.js';
+import type { CompiledMapping, MappingDoc } from './language/types.js';
 
 export interface LoadMappingOptions {
   /** where `map: name` finds terminology/<name>.yaml; the mapping file's directory by default */

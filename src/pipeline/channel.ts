@@ -3,9 +3,9 @@
  */
 import type { Broker } from '../broker/connection.js';
 import type { Publisher } from '../broker/publisher.js';
-import { retryLevels } from '../broker/retry.js';
-import { channelTopology, declareTopology, destinationTopology, type ChannelTopology, type QueueType } from '../broker/topology.js';
-import type { ChannelConfig, DestinationConfig, LoadedChannel } from '../config/types.js';
+import { declareTopology } from '../broker/declare.js';
+import { destinationTopology, type ChannelTopology } from '../broker/topology.js';
+import type { DestinationConfig, LoadedChannel } from '../config/types.js';
 import { findDestinationSpec } from '../destinations/registry.js';
 import { MedibusError } from '../errors.js';
 import type { Hl7Message } from '../hl7/index.js';
@@ -19,6 +19,7 @@ import { createHl7Intake } from './intake.js';
 import { TransformWorker } from './transform.js';
 import { sourceCharset } from './transform-plan.js';
 import type { MessageMapping, TransformPlan } from './transform-step.js';
+import type { Worker } from './types.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
@@ -35,29 +36,9 @@ export interface ChannelRuntimeOptions {
   readonly plan: TransformPlan;
 }
 
-/** The broker topology a channel file describes. */
-export function topologyFor(channel: ChannelConfig, queueType: QueueType): ChannelTopology {
-  return channelTopology({
-    channelId: channel.id,
-    partitions: channel.ordering.partitions,
-    queueType,
-    destinations: channel.destinations.map((d) => ({
-      name: d.name,
-      // ordering: patient retries in process, holding its partition; none uses TTL queues
-      retryLevels: d.ordering === 'none' ? retryLevels(d.retry) : [],
-    })),
-  });
-}
-
 /** Declares the channel's topology now and after every reconnect (a hook on the connection). */
 export function declareOnConnect(broker: Broker, topology: ChannelTopology): void {
   broker.onConnect(`topology ${topology.channelId}`, () => declareTopology(broker, topology));
-}
-
-/** A stage that consumes from the broker (transform, delivery); stopped after the sources. */
-export interface Worker {
-  start(): void;
-  stop(): Promise<void>;
 }
 
 export class ChannelRuntime {

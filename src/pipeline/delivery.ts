@@ -24,9 +24,9 @@ import type { Destination, OutboundMessage } from '../destinations/types.js';
 import { errorCodeOf, errorMessage, MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
-import type { Worker } from './channel.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
 import { decodeEnvelope, header, type DecodedEnvelope } from './envelope.js';
+import type { Worker } from './types.js';
 
 export interface DeliveryWorkerOptions {
   readonly channelId: string;

@@ -24,12 +24,11 @@ import {
   type Hl7Message,
 } from '../hl7/index.js';
 import type { Logger } from '../log.js';
-import type { ReceivedMeta } from '../sources/types.js';
+import type { IngestResult, ReceivedMeta } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { uuidv7 } from '../util/ids.js';
 import { errorToAckError } from './ack-errors.js';
 import { ackControlId } from './control-id.js';
-import type { IngestResult } from './types.js';
 
 export interface IntakeOptions {
   readonly channelId: string;

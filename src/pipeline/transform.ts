@@ -15,11 +15,11 @@ import type { ChannelTopology } from '../broker/topology.js';
 import { messageType } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
-import type { Worker } from './channel.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
 import { RecentMessages } from './dedupe.js';
 import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header } from './envelope.js';
 import { parseStep, transformStep, type Failed, type TransformPlan } from './transform-step.js';
+import type { Worker } from './types.js';
 
 export type { MessageMapping } from './transform-step.js';
 

@@ -1,7 +1,6 @@
 import { MedibusError } from '../errors.js';
 import { MllpServer, type MllpConnectionInfo } from '../mllp/server.js';
-import type { IngestResult } from '../pipeline/types.js';
-import type { SourceSpec, Source, SourceContext, ReceivedMeta } from './types.js';
+import type { IngestResult, SourceSpec, Source, SourceContext, ReceivedMeta } from './types.js';
 
 /** `source:` keys of an MLLP channel, after defaults and unit parsing. */
 export interface MllpSourceConfig {

@@ -5,7 +5,8 @@
  */
 import { connect, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { Broker } from '../../src/broker/connection.js';
-import { channelTopology, declareTopology, type ChannelTopology, type TopologyOptions } from '../../src/broker/topology.js';
+import { declareTopology } from '../../src/broker/declare.js';
+import { channelTopology, type ChannelTopology, type TopologyOptions } from '../../src/broker/topology.js';
 import { deleteChannelTopology, uniqueId } from '../support/broker.js';
 
 /** polls `check` until it holds, or fails after `timeoutMs` */

@@ -1,7 +1,8 @@
 import type { ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MedibusError } from '../../src/errors.js';
-import { channelTopology, declareTopology, destinationTopology, PARTITION_HEADER } from '../../src/broker/topology.js';
+import { declareTopology } from '../../src/broker/declare.js';
+import { channelTopology, destinationTopology, PARTITION_HEADER } from '../../src/broker/topology.js';
 import { brokerUrl, deleteChannelTopology, deleteNames, uniqueId } from '../support/broker.js';
 import { declared, headersOf, rawConnection, readyCount, take, waitFor } from './helpers.js';
 

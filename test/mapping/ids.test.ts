@@ -4,7 +4,7 @@
  * Stored bundles and golden files depend on these values: they must never change.
  */
 import { describe, expect, it } from 'vitest';
-import { keyId } from '../../src/mapping/identifiers.js';
+import { keyId } from '../../src/mapping/fhir/identifiers.js';
 import { murmur3x86_128, nameHash, nameHash3, nameUuid } from '../../src/util/ids.js';
 
 /** the reference: MurmurHash3 of the UTF-8 bytes, through a Buffer */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MedibusError } from '../../src/errors.js';
-import { readablePath } from '../../src/mapping/validate.js';
+import { readablePath } from '../../src/mapping/run/validate-bundle.js';
 import { mapping, message } from './support.js';
 
 describe('FHIR validation', () => {

@@ -9,7 +9,7 @@ import type { AllergyIntolerance, Coverage, DiagnosticReport, Encounter, Observa
 import { describe, expect, it } from 'vitest';
 import { MedibusError } from '../../src/errors.js';
 import { parseMessage, type Hl7Message } from '../../src/hl7/index.js';
-import { identifierFromCx } from '../../src/mapping/datatypes/identifier.js';
+import { identifierFromCx } from '../../src/mapping/hl7v2/datatypes/identifier.js';
 import { isValidTimezone, loadMapping, type CompiledMapping } from '../../src/mapping/index.js';
 import { context, rep } from '../mapping/datatypes/support.js';
 import { entryOf, MAPPINGS, only, resources, shipped, target } from './support.js';

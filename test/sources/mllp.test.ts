@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isMedibusError, type MedibusError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { MllpClient } from '../../src/mllp/client.js';
-import type { IngestResult } from '../../src/pipeline/types.js';
+import type { IngestResult } from '../../src/sources/types.js';
 import { mllpSource, type MllpSourceConfig } from '../../src/sources/mllp.js';
 import type { ReceivedMeta, Source, SourceContext } from '../../src/sources/types.js';
 

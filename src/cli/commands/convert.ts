@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnostics.js';
 import { codedMessage, isMedibusError } from '../../errors.js';
 import { messageType, splitMessages, type Hl7Message } from '../../hl7/index.js';
-import { isValidTimezone } from '../../mapping/datatypes/index.js';
-import { loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
+import { isValidTimezone, loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
 import { createFilter } from '../../pipeline/filter.js';
 import { intakeCheck, transformStep, type TransformPlan } from '../../pipeline/transform-step.js';
 

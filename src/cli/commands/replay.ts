@@ -11,10 +11,9 @@ import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../i
 import { resolve } from 'node:path';
 import { Broker } from '../../broker/connection.js';
 import { replay, type ReplaySelection } from '../../broker/replay.js';
-import type { DestinationTopology } from '../../broker/topology.js';
+import { topologyFor, type DestinationTopology } from '../../broker/topology.js';
 import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { isMedibusError } from '../../errors.js';
-import { topologyFor } from '../../pipeline/channel.js';
 import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus replay CHANNEL [--destination D] (--id MESSAGE_ID | --all) [--failed]

@@ -5,7 +5,7 @@
  * entries are validated with. The descriptions are the reference documentation: the
  * generated `mappings/terminology/code-table.schema.json` carries them into editors.
  */
-import type { JsonSchema } from '../../sources/types.js';
+import type { JsonSchema } from '../../util/json-schema.js';
 
 export const UNMAPPED_POLICIES = ['keep', 'warn', 'reject'] as const;
 

@@ -2,7 +2,7 @@
  * A loaded code table: source code → target code, looked up once per coded field of every
  * message, so lookups are one Map.get and return shared frozen objects (no allocation).
  */
-import { knownCodingSystem, localSystem } from '../datatypes/coding-systems.js';
+import { knownCodingSystem, localSystem } from '../hl7v2/datatypes/coding-systems.js';
 import type { UNMAPPED_POLICIES } from './schema.js';
 
 /** What a code maps to. `system` is always set when the table (or the entry) names one. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lookupConverter } from '../../../src/mapping/datatypes/index.js';
-import { mimeType } from '../../../src/mapping/datatypes/attachment.js';
+import { lookupConverter } from '../../../src/mapping/hl7v2/datatypes/index.js';
+import { mimeType } from '../../../src/mapping/hl7v2/datatypes/attachment.js';
 import { context, fhirIssues, rep } from './support.js';
 
 const ed = lookupConverter('Attachment')!;

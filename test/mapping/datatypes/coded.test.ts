@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { knownCodingSystem, lookupConverter } from '../../../src/mapping/datatypes/index.js';
+import { knownCodingSystem, lookupConverter } from '../../../src/mapping/hl7v2/datatypes/index.js';
 import { context, fhirIssues, rep } from './support.js';
 
 const cc = lookupConverter('CodeableConcept')!;

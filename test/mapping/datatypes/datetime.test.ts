@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lookupConverter } from '../../../src/mapping/datatypes/index.js';
-import { isValidTimezone } from '../../../src/mapping/datatypes/timezone.js';
+import { lookupConverter } from '../../../src/mapping/hl7v2/datatypes/index.js';
+import { isValidTimezone } from '../../../src/util/timezone.js';
 import { context, fhirIssues, rep } from './support.js';
 
 const dateTime = lookupConverter('dateTime')!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lookupConverter } from '../../../src/mapping/datatypes/index.js';
+import { lookupConverter } from '../../../src/mapping/hl7v2/datatypes/index.js';
 import { context, fhirIssues, fixture, rep } from './support.js';
 
 const xpn = lookupConverter('HumanName')!;

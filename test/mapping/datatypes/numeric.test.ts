@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lookupConverter, ucumFor } from '../../../src/mapping/datatypes/index.js';
-import { parseNm } from '../../../src/mapping/datatypes/numeric.js';
+import { lookupConverter, ucumFor } from '../../../src/mapping/hl7v2/datatypes/index.js';
+import { parseNm } from '../../../src/mapping/hl7v2/datatypes/numeric.js';
 import { context, fhirIssues, rep } from './support.js';
 
 const decimal = lookupConverter('decimal')!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Segment } from '../../../src/hl7/index.js';
-import { choiceElement, lookupSegmentConversion, type ChoiceValue } from '../../../src/mapping/datatypes/index.js';
+import { choiceElement, lookupSegmentConversion, type ChoiceValue } from '../../../src/mapping/hl7v2/datatypes/index.js';
 import { context, fhirIssues, fixture, segment } from './support.js';
 
 const obxValue = lookupSegmentConversion('obx-value')!.convert as (s: Segment, c: ReturnType<typeof context>) => ChoiceValue | undefined;

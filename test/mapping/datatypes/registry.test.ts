@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { splitMessages } from '../../../src/hl7/index.js';
-import { convertibleFhirTypes, lookupConverter, lookupSegmentConversion, SEGMENT_CONVERSIONS, v2TypesFor } from '../../../src/mapping/datatypes/index.js';
+import { convertibleFhirTypes, lookupConverter, lookupSegmentConversion, SEGMENT_CONVERSIONS, v2TypesFor } from '../../../src/mapping/hl7v2/datatypes/index.js';
 import { context, fhirIssues, rep } from './support.js';
 
 describe('lookupConverter', () => {

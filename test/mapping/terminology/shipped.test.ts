@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as igCodes from '../../../src/mapping/terminology/ig-codes.js';
+import * as igCodes from '../../../src/mapping/hl7v2/datatypes/ig-codes.js';
 import { codeTableSchema, loadCodeTables, SHIPPED_TABLES_DIR, type CodeTable } from '../../../src/mapping/terminology/index.js';
 
 let tables: Map<string, CodeTable>;
