@@ -34,8 +34,8 @@ export const LAYERS = [
   'mllp',
   'fhir',
   'fhir-server',
-  'broker',
   'status',
+  'broker',
   'sources',
   'destinations',
   'config',
@@ -47,6 +47,7 @@ export const LAYERS = [
   'mapping/compile',
   'mapping',
   'pipeline',
+  'start-failure',
   'engine',
   'cli',
 ] as const;

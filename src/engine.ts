@@ -18,6 +18,8 @@ import { ChannelRuntime, declareOnConnect } from './pipeline/channel.js';
 import { planChannels } from './pipeline/transform-plan.js';
 import type { TransformPlan } from './pipeline/transform-step.js';
 import { StatusBus } from './status/events.js';
+import { BrokerOutage } from './broker/outage.js';
+import { channelStartError } from './start-failure.js';
 
 export interface EngineOptions {
   readonly channels: readonly LoadedChannel[];
@@ -31,6 +33,8 @@ export interface EngineOptions {
   readonly brokerWaitMs?: number;
   /** heartbeat and reconnect tuning (tests reconnect faster than production) */
   readonly broker?: Pick<BrokerOptions, 'heartbeatSeconds' | 'connectTimeoutMs' | 'reconnect'>;
+  /** how often, at most, a broker outage is logged while it lasts (ms; default 30 s) */
+  readonly outageLogIntervalMs?: number;
 }
 
 export class Engine {
@@ -43,6 +47,7 @@ export class Engine {
   #intakePublisher: Publisher | undefined;
   #channels: ChannelRuntime[] = [];
   #stopping: Promise<void> | undefined;
+  #outage: BrokerOutage | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -54,9 +59,21 @@ export class Engine {
 
   /**
    * Declares topology, starts the sources and workers. Resolves once every source listens;
-   * the broker may still be connecting (sources answer AE until it is there).
+   * the broker may still be connecting (sources answer AE until it is there). A channel
+   * that cannot start (its port is taken) fails the whole start, after everything already
+   * started is stopped again, unless it says `optional: true`: then it is logged and
+   * reported as down, and the others run.
    */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async #start(): Promise<void> {
     const enabled = this.#options.channels.filter((c) => c.config.enabled);
     const plans = await this.#plan(enabled);
     const queueType = this.#options.queueType ?? 'quorum';
@@ -80,15 +97,33 @@ export class Engine {
         plan: plans.get(channel.config.id)!,
       }),
     );
+    this.#outage = new BrokerOutage({ broker: this.#publishBroker, status: this.status, log: this.#log, intervalMs: this.#options.outageLogIntervalMs });
     this.#publishBroker.start();
     this.#consumeBroker.start();
+    let brokerUp = true;
     try {
       await this.#publishBroker.waitUntilConnected(this.#options.brokerWaitMs ?? 5000);
     } catch {
-      this.#log.warn({ event: 'broker-unavailable' }, 'RabbitMQ is not reachable yet; sources answer AE until it is');
+      brokerUp = false;
     }
-    for (const runtime of this.#channels) await runtime.start();
-    this.#log.info({ event: 'started', channels: this.#channels.map((c) => c.describe()) }, 'medibus started');
+    for (const [i, runtime] of this.#channels.entries()) {
+      try {
+        await runtime.start();
+      } catch (error) {
+        const failure = await channelStartError(enabled[i]!, error);
+        if (enabled[i]!.config.optional !== true) throw failure;
+        runtime.markDown(failure.message);
+        this.#log.error({ event: 'channel-down', channel: runtime.id, code: failure.code, reason: failure.message }, `${failure.message}; the channel is optional, the others run`);
+      }
+    }
+    const channels = this.#channels.map((c) => c.describe());
+    if (brokerUp) this.#log.info({ event: 'started', channels }, 'medibus started');
+    else {
+      this.#log.warn(
+        { event: 'started-without-broker', channels, broker: this.#publishBroker.lastError },
+        `medibus started WITHOUT RabbitMQ (${this.#publishBroker.lastError ?? 'not reachable'}): every message is answered AE until it connects`,
+      );
+    }
   }
 
   /** Compiles the mappings the channels name (transform-plan.ts); any error stops the start with every diagnostic. */
@@ -111,6 +146,7 @@ export class Engine {
     await Promise.allSettled(this.#channels.map((c) => c.stopSources()));
     await Promise.allSettled(this.#channels.map((c) => c.stopWorkers()));
     await Promise.all([this.#intakePublisher?.close(), this.#publisher?.close()]);
+    this.#outage?.close();
     await Promise.allSettled([this.#publishBroker.close(), this.#consumeBroker.close()]);
     this.#log.info({ event: 'stopped', counters: this.status.counters() }, 'medibus stopped');
   }

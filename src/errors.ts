@@ -37,10 +37,12 @@ export const ERRORS = {
   MEDIBUS_ERR_MLLP_FRAME_TOO_LARGE: { retryable: false, hint: 'Raise source.maxFrameSize or split the message.' },
   MEDIBUS_ERR_MLLP_TIMEOUT: { retryable: true, hint: 'The peer did not answer in time; it will be tried again.' },
   MEDIBUS_ERR_MLLP_CONNECTION: { retryable: true, hint: 'The connection failed or closed; check host, port and firewall.' },
+  MEDIBUS_ERR_SOURCE_LISTEN: { retryable: false, hint: 'The listener could not bind its address: another process holds the port, or the port needs privileges. Free the port, pick another, or mark the channel optional: true.' },
   MEDIBUS_ERR_MLLP_BAD_ACK: { retryable: true, hint: 'The peer answered with something that is not an HL7 ACK for this message.' },
 
   // --- broker (RabbitMQ) ---
   MEDIBUS_ERR_BROKER_UNAVAILABLE: { retryable: true, hint: 'RabbitMQ is unreachable; medibus reconnects by itself. Check AMQP_URL and the broker.' },
+  MEDIBUS_ERR_BROKER_AUTH: { retryable: true, hint: 'RabbitMQ refused the login (ACCESS_REFUSED): check the user and password in AMQP_URL, and that the user may use the vhost.' },
   MEDIBUS_ERR_BROKER_NACK: { retryable: true, hint: 'RabbitMQ refused the message (queue full or resource alarm); the sender should resend.' },
   MEDIBUS_ERR_BROKER_CONFIRM_TIMEOUT: { retryable: true, hint: 'RabbitMQ did not confirm the message in time; the sender should resend.' },
   MEDIBUS_ERR_BROKER_TOPOLOGY: { retryable: false, hint: 'A queue or exchange exists with other arguments; delete it or align the channel settings.' },

@@ -14,7 +14,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { MedibusError } from '../errors.js';
+import { errorMessage, MedibusError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { settlesWithin } from '../util/settle.js';
 
@@ -65,6 +65,9 @@ export class Broker extends EventEmitter<BrokerEvents> {
   #started = false;
   #closed = false;
   #failures = 0;
+  /** since when the broker has been away (from start until the first connect, and after a drop) */
+  #downSince: number | undefined;
+  #lastError: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #attempt: Promise<void> | undefined;
   /** hooks registered while connected run one after the other, never beside the reconnect pass */
@@ -89,6 +92,16 @@ export class Broker extends EventEmitter<BrokerEvents> {
     return this.#connection !== undefined && this.#ready;
   }
 
+  /** ms since the epoch at which the broker went away; undefined while connected */
+  get downSince(): number | undefined {
+    return this.isConnected ? undefined : this.#downSince;
+  }
+
+  /** why the last connect failed or the connection dropped, in words (no password) */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
   /** the resource alarm's reason while RabbitMQ blocks this connection */
   get blockedReason(): string | undefined {
     return this.#blocked;
@@ -98,6 +111,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
   start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
+    this.#downSince = Date.now();
     this.#attempt = this.#connectOnce();
   }
 
@@ -185,6 +199,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
       return;
     }
     this.#failures = 0;
+    this.#lastError = undefined;
     this.#connection = connection;
     coalesceWrites(connection);
     // 'error' is always followed by 'close'; the listener keeps EventEmitter from throwing.
@@ -211,6 +226,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
     await pass;
     if (this.#connection !== connection) return;
     this.#ready = true;
+    this.#downSince = undefined;
     this.emit('connected');
   }
 
@@ -230,6 +246,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
     if (this.#connection !== connection) return;
     this.#connection = undefined;
     this.#ready = false;
+    this.#downSince ??= Date.now();
     if (this.#blocked !== undefined) {
       this.#blocked = undefined;
       this.emit('unblocked');
@@ -245,12 +262,40 @@ export class Broker extends EventEmitter<BrokerEvents> {
     const ceiling = Math.min(this.#maxDelay, this.#initialDelay * 2 ** Math.min(this.#failures, 30));
     const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
     this.#failures += 1;
-    const log = this.#failures === 1 ? this.#log.warn.bind(this.#log) : this.#log.debug.bind(this.#log);
-    log({ err: errorSummary(err), attempt: this.#failures, delayMs: delay }, 'RabbitMQ unavailable; reconnecting');
+    const why = describeConnectError(err);
+    // Warn when the reason is new (first failure, or a broker that now refuses the login
+    // where it was only down); the outage log (outage.ts) repeats it at a bounded rate.
+    const log = why !== this.#lastError ? this.#log.warn.bind(this.#log) : this.#log.debug.bind(this.#log);
+    this.#lastError = why;
+    log({ err: errorSummary(err), code: isAuthFailure(err) ? 'MEDIBUS_ERR_BROKER_AUTH' : 'MEDIBUS_ERR_BROKER_UNAVAILABLE', attempt: this.#failures, delayMs: delay }, `${why}; reconnecting`);
     this.#timer = setTimeout(() => {
       this.#attempt = this.#connectOnce();
     }, delay);
   }
+}
+
+/**
+ * RabbitMQ answers a wrong user or password by closing the handshake with 403
+ * ACCESS_REFUSED (AMQP 0-9-1 reply code 403; amqplib: "Handshake terminated by server: 403
+ * (ACCESS-REFUSED)"); a vhost the user may not use is 530 NOT_ALLOWED.
+ */
+export function isAuthFailure(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /\b403\b|ACCESS[-_]REFUSED|\b530\b|NOT[-_]ALLOWED/.test(message);
+}
+
+/** One phrase for the log: a refused login is named as such, not as a broker not reachable. */
+export function describeConnectError(err: unknown): string {
+  if (err === undefined) return 'RabbitMQ closed the connection';
+  if (isAuthFailure(err)) {
+    const vhost = /\b530\b|NOT[-_]ALLOWED/.test(errorMessage(err));
+    return vhost ? 'RabbitMQ refused the login: the user may not use this vhost (530 NOT_ALLOWED)' : 'RabbitMQ refused the login: wrong user or password (403 ACCESS_REFUSED)';
+  }
+  const code = (err as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED') return 'RabbitMQ is not reachable: connection refused (nothing listens on that host and port)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'RabbitMQ is not reachable: the host name does not resolve';
+  if (code === 'ETIMEDOUT' || /timeout/i.test(err instanceof Error ? err.message : '')) return 'RabbitMQ is not reachable: the connection timed out';
+  return `RabbitMQ is not reachable: ${errorMessage(err)}`;
 }
 
 /** `amqp://user:***@host:port/vhost` — the log never shows the password. */

@@ -52,7 +52,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`medibus: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    // a medibus error says what and why in one line; anything else is a bug: keep its stack
+    const named = error instanceof Error && error.name === 'MedibusError';
+    process.stderr.write(`medibus: ${error instanceof Error ? (named ? error.message : error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   },
 );

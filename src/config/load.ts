@@ -15,6 +15,12 @@ import { parseYaml, type YamlSource } from './yaml.js';
 export interface LoadYamlOptions {
   /** where `${VAR}` reads from; process.env by default (tests pass their own) */
   readonly env?: Env;
+  /**
+   * Keeps only the diagnostics this returns true for (the others do not stop the load), and
+   * converts units even when dropped problems remain: for readers that need part of a file,
+   * such as `replay`, which needs a channel's topology and not its secrets (load-topology.ts).
+   */
+  readonly keep?: (diagnostic: Diagnostic) => boolean;
 }
 
 export interface YamlFileResult<T> {
@@ -41,8 +47,9 @@ export function loadYamlText<T>(text: string, file: string, schema: JsonSchema, 
   const { source, diagnostics } = parseYaml(text, absolute);
   if (hasErrors(diagnostics)) return { file: absolute, value: undefined, diagnostics, source };
 
+  const keep = options.keep ?? ((): boolean => true);
   const env = interpolate(source, options.env ?? process.env);
-  diagnostics.push(...env.diagnostics);
+  diagnostics.push(...env.diagnostics.filter(keep));
   let data: unknown;
   try {
     data = source.doc.toJS({ maxAliasCount: 100 });
@@ -53,13 +60,14 @@ export function loadYamlText<T>(text: string, file: string, schema: JsonSchema, 
   }
 
   const validate = compileSchema(schema);
-  if (validate(data)) {
+  const valid = validate(data);
+  if (!valid) diagnostics.push(...schemaDiagnostics(validate.errors ?? [], data, source, env).filter(keep));
+  if (valid || (options.keep && !hasErrors(diagnostics))) {
     for (const problem of convertUnits(schema, data)) {
       const { position } = source.locate(problem.path);
-      diagnostics.push({ file: absolute, ...position, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_SCHEMA', path: formatPath(problem.path), message: problem.message });
+      const diagnostic: Diagnostic = { file: absolute, ...position, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_SCHEMA', path: formatPath(problem.path), message: problem.message };
+      if (keep(diagnostic)) diagnostics.push(diagnostic);
     }
-  } else {
-    diagnostics.push(...schemaDiagnostics(validate.errors ?? [], data, source, env));
   }
   const value = hasErrors(diagnostics) ? undefined : (deepFreeze(data) as T);
   return { file: absolute, value, diagnostics: sortDiagnostics(diagnostics), source, data };

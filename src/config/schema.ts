@@ -163,6 +163,11 @@ export function buildChannelSchema(specs: ConnectorSpecs = DEFAULT_SPECS): JsonS
       },
       description: { type: 'string', description: 'What this interface is, for people reading the file and the dashboard.', examples: ['ADT feed from the HIS'] },
       enabled: { type: 'boolean', description: 'false keeps the channel in the repository, validated, but not started.', default: true },
+      optional: {
+        type: 'boolean',
+        description: 'true lets medibus start without this channel when its source cannot start (a port already in use): the others run and this one is reported as down. By default (absent or false) a channel that cannot start stops the whole start.',
+        examples: [true],
+      },
       source: sourceSchema(specs.sources),
       ordering: {
         type: 'object',

@@ -82,6 +82,8 @@ export interface ChannelConfig {
   readonly id: string;
   readonly description?: string;
   readonly enabled: boolean;
+  /** a source that cannot start leaves this channel down instead of stopping the start */
+  readonly optional?: boolean;
   readonly source: SourceConfig;
   readonly ordering: OrderingConfig;
   readonly filter?: FilterConfig;

@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MllpConnection, type MllpHandler } from './connection.js';
 
@@ -51,9 +52,9 @@ export class MllpServer {
     // it waits for the ACK; without it Node would close our side before we could answer.
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.options.host, this.options.port)));
       server.listen({ host: this.options.host, port: this.options.port }, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });
@@ -131,4 +132,20 @@ export class MllpServer {
     this.connections.add(conn);
     void conn.closed.then(() => this.connections.delete(conn));
   }
+}
+
+/**
+ * Why the address could not be bound, in the operator's words; the errno stays in the text
+ * (after the reason) so it can be searched for.
+ */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number): MedibusError {
+  const reason =
+    err.code === 'EADDRINUSE'
+      ? `port ${port} is in use (on ${host})`
+      : err.code === 'EACCES'
+        ? `port ${port} needs privileges (ports below 1024 do)`
+        : err.code === 'EADDRNOTAVAIL'
+          ? `${host} is not an address of this machine`
+          : err.message;
+  return new MedibusError('MEDIBUS_ERR_SOURCE_LISTEN', `${reason} (${err.code ?? 'listen error'})`, { cause: err });
 }

@@ -48,6 +48,8 @@ export class ChannelRuntime {
   readonly #log: Logger;
   readonly #source: Source;
   readonly #workers: Worker[] = [];
+  /** why the source did not start, for an optional channel that runs without it */
+  #down: string | undefined;
 
   private constructor(options: ChannelRuntimeOptions, source: Source, log: Logger) {
     this.#options = options;
@@ -165,9 +167,23 @@ export class ChannelRuntime {
     return this.#source.address();
   }
 
+  /** An optional channel whose source could not start: its workers still drain its queues. */
+  markDown(reason: string): void {
+    this.#down = reason;
+  }
+
+  get down(): string | undefined {
+    return this.#down;
+  }
+
   describe(): Record<string, unknown> {
     const address = this.#source.address();
-    return { id: this.id, source: this.#options.channel.config.source.type, ...(address ? { listen: `${address.host}:${address.port}` } : {}) };
+    return {
+      id: this.id,
+      source: this.#options.channel.config.source.type,
+      ...(address ? { listen: `${address.host}:${address.port}` } : {}),
+      ...(this.#down === undefined ? {} : { down: this.#down }),
+    };
   }
 }
 

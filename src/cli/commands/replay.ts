@@ -8,12 +8,11 @@
  * letter is removed: a crash in between leaves a duplicate, never a loss.
  */
 import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
-import { resolve } from 'node:path';
 import { Broker } from '../../broker/connection.js';
 import { replay, type ReplaySelection } from '../../broker/replay.js';
 import { topologyFor, type DestinationTopology } from '../../broker/topology.js';
-import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { isMedibusError } from '../../errors.js';
+import { findChannel } from '../find-channel.js';
 import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus replay CHANNEL [--destination D] (--id MESSAGE_ID | --all) [--failed]
@@ -47,13 +46,8 @@ export async function run(argv: string[], deps: ReplayDeps = {}): Promise<number
     return usageError(io, 'replay', args, USAGE);
   }
   const { channelId, selection } = args;
-  const { channels, diagnostics } = await loadChannels(resolve(args.channels));
-  for (const d of diagnostics) err(`${formatDiagnostic(d)}\n`);
-  const channel = channels.find((c) => c.config.id === channelId);
-  if (!channel) {
-    err(`medibus replay: no channel "${channelId}" in ${args.channels} (known: ${channels.map((c) => c.config.id).join(', ') || 'none'})\n`);
-    return 1;
-  }
+  const channel = await findChannel(args.channels, channelId, 'replay', err);
+  if (!channel) return 1;
   const topology = topologyFor(channel.config, args.queueType);
   let sources: DestinationTopology[];
   if (args.failed) {

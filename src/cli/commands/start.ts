@@ -1,13 +1,15 @@
 /**
  * `medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]`: runs every enabled
  * channel until SIGINT/SIGTERM, then shuts down gracefully (stop accepting, finish in-flight
- * messages, close the broker connections).
+ * messages, close the broker connections). A channel that cannot start stops the start with
+ * one line on stderr and exit code 1, leaving nothing running.
  */
 import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
 import { resolve } from 'node:path';
 import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { Engine } from '../../engine.js';
 import { startFhirServer, type RunningFhirServer } from '../../fhir-server/index.js';
+import { errorCodeOf, errorMessage, MedibusError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
 import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
@@ -47,15 +49,34 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
     return 1;
   }
   // only once the channels are known good: the servers take a moment to load the R4 definitions
-  const localFhir = args.localFhir ? await startLocalFhirServers(log) : [];
-  const engine = new Engine({ channels, amqpUrl: args.amqpUrl, log, queueType: args.queueType, mappingsDir: resolve(args.mappings) });
-  await engine.start();
+  const localFhir: RunningFhirServer[] = [];
+  let engine: Engine | undefined;
+  try {
+    if (args.localFhir) await startLocalFhirServers(log, localFhir);
+    engine = new Engine({
+      channels,
+      amqpUrl: args.amqpUrl,
+      log,
+      queueType: args.queueType,
+      mappingsDir: resolve(args.mappings),
+      outageLogIntervalMs: outageInterval(process.env),
+    });
+    // on failure the engine has stopped what it started; the FHIR servers are ours to stop
+    await engine.start();
+  } catch (error) {
+    await Promise.allSettled(localFhir.map((server) => server.stop()));
+    log.error({ event: 'start-failed', code: errorCodeOf(error), reason: errorMessage(error) }, 'medibus did not start');
+    log.flush();
+    err(`medibus start: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  const running = engine;
   await new Promise<void>((done) => {
     const shutdown = (signal: string): void => {
       log.info({ event: 'signal', signal }, 'shutting down');
       process.off('SIGINT', shutdown);
       process.off('SIGTERM', shutdown);
-      engine
+      running
         .stop()
         .then(() => Promise.all(localFhir.map((server) => server.stop())))
         .then(
@@ -94,16 +115,30 @@ function readArgs(argv: string[]): StartArgs | string {
  * The two development FHIR servers of `--local-fhir`, on the ports the example channels use
  * by default. One whose URL variable is set is not started: the channel points elsewhere.
  */
-async function startLocalFhirServers(log: Logger): Promise<RunningFhirServer[]> {
+async function startLocalFhirServers(log: Logger, servers: RunningFhirServer[]): Promise<void> {
   const wanted = [
     { name: 'EMR', variable: 'EMR_FHIR_URL', port: 8081 },
     { name: 'central repository', variable: 'CENTRAL_FHIR_URL', port: 8082 },
   ].filter((s) => !process.env[s.variable]);
-  const servers: RunningFhirServer[] = [];
-  for (const s of wanted) {
-    const server = await startFhirServer({ port: s.port, logger: log.child({ component: 'fhir-server', server: s.name }) });
+  // MEDIBUS_LOCAL_FHIR_PORTS=0,0 puts them on free ports (tests beside a running quick start)
+  const ports = (process.env['MEDIBUS_LOCAL_FHIR_PORTS'] ?? '').split(',').map(Number);
+  for (const [i, s] of wanted.entries()) {
+    const port = Number.isInteger(ports[i]) && process.env['MEDIBUS_LOCAL_FHIR_PORTS'] ? ports[i]! : s.port;
+    let server: RunningFhirServer;
+    try {
+      server = await startFhirServer({ port, logger: log.child({ component: 'fhir-server', server: s.name }) });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? `port ${port} is in use` : errorMessage(error);
+      throw new MedibusError('MEDIBUS_ERR_SOURCE_LISTEN', `--local-fhir: the ${s.name} FHIR server cannot start: ${why} (set ${s.variable} to use another server)`, { cause: error });
+    }
     log.info({ event: 'local-fhir', server: s.name, url: server.url }, `local FHIR server (${s.name}) at ${server.url}`);
     servers.push(server);
   }
-  return servers;
+}
+
+/** MEDIBUS_OUTAGE_LOG_INTERVAL: ms between the warnings of a broker outage (tests shorten it). */
+function outageInterval(env: NodeJS.ProcessEnv): number | undefined {
+  const value = Number(env['MEDIBUS_OUTAGE_LOG_INTERVAL']);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }

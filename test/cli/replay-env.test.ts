@@ -1,0 +1,51 @@
+/**
+ * `medibus replay` reads a channel for its topology only: with the environment empty (no
+ * `${VAR}` of the channel set, secrets included) it still finds the channel and its queues.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Broker } from '../../src/broker/connection.js';
+import { declareTopology } from '../../src/broker/declare.js';
+import { channelTopology } from '../../src/broker/topology.js';
+import { brokerUrl, deleteChannelTopology, uniqueId } from '../support/broker.js';
+import { channelsDir, runCli } from './cli-process.js';
+
+const id = uniqueId('replay-noenv');
+const topologyOptions = { channelId: id, partitions: 2, queueType: 'quorum' as const, destinations: [{ name: 'emr', retryLevels: [1000, 2000] }] };
+const dirs: string[] = [];
+
+afterAll(async () => {
+  await deleteChannelTopology(await brokerUrl(), topologyOptions);
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe('medibus replay with an empty environment', () => {
+  it('finds the channel although its port, URL and password are unset variables', async () => {
+    const url = await brokerUrl();
+    const broker = new Broker({ url });
+    broker.start();
+    await broker.waitUntilConnected(10_000);
+    await declareTopology(broker, channelTopology(topologyOptions));
+    await broker.close();
+    const dir = await channelsDir({
+      'c.yaml': [
+        `id: ${id}`,
+        'source: { type: mllp, host: 127.0.0.1, port: "${LAB_PORT}" }',
+        'ordering: { partitions: 2 }',
+        'destinations:',
+        '  - name: emr',
+        '    type: fhir',
+        '    url: ${EMR_FHIR_URL}',
+        '    auth: { type: basic, username: medibus, password: "${EMR_PASSWORD}" }',
+        '    ordering: none',
+        '    retry: { maxAttempts: 3, initialDelay: 1s, maxDelay: 2s }',
+        '',
+      ].join('\n'),
+    });
+    dirs.push(dir);
+    const result = await runCli(['replay', id, '--all', '--channels', dir, '--amqp-url', url], { cleanEnv: true });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(`medibus.${id}.emr.dead: replayed 0, 0 left\n`);
+    expect(result.code).toBe(0);
+  });
+});
