@@ -3,3 +3,4 @@ export { readDicom, type DicomObject, type DicomReadOptions, type PixelDataRef }
 export type { DicomJson, DicomJsonAttribute } from './json.js';
 export { entryOfKeyword, entryOfTag, isPrivateTag, resolveTag, type DictionaryEntry } from './dictionary.js';
 export { TRANSFER_SYNTAX, encodingOf } from './transfer-syntax.js';
+export { streamDicomToFile, type StoredDicom, type StreamToFileOptions } from './stream.js';

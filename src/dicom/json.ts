@@ -128,7 +128,8 @@ function textAttribute(dataSet: DataSet, element: Element, tag: string, vr: stri
         return Number.parseInt(trimmed, 10);
       case 'DS':
         if (!DS_RE.test(trimmed)) throw badValue(source, tag, vr, trimmed);
-        return Number.parseFloat(trimmed);
+        // "-0" is written by some modalities; JSON has no negative zero
+        return Number.parseFloat(trimmed) + 0;
       case 'PN':
         return personName(trimmed);
       default:

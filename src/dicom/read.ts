@@ -214,3 +214,27 @@ function walkFragments(start: number, total: number, readAt: (position: number, 
   }
   throw new MedibusError('MEDIBUS_ERR_DICOM_TRUNCATED', `${source}: the object ends inside the encapsulated Pixel Data (no Sequence Delimitation Item before byte ${total})`);
 }
+
+/**
+ * True when `bytes` (the beginning of an object) parse up to a top-level Pixel Data element,
+ * i.e. hold the whole header. Used while streaming; false on any failure, which the final
+ * read over all the kept bytes reports properly.
+ */
+export function holdsWholeHeader(bytes: Uint8Array): boolean {
+  try {
+    const part10 = bytes.length >= 132 && Buffer.from(bytes.subarray(128, 132)).toString('latin1') === 'DICM';
+    const raw = part10 ? undefined : sniffRawDataSet(bytes);
+    if (!part10 && !raw) return false;
+    const dataSet = dicomParser.parseDicom(bytes, {
+      untilTag: `x${PIXEL_DATA.toLowerCase()}`,
+      ...(raw ? { TransferSyntaxUID: raw } : {}),
+      vrCallback: (tag: string) => entryOfTag(tag.slice(1))?.vr,
+      inflater: () => {
+        throw new Error('a deflated data set is read whole');
+      },
+    });
+    return dataSet.elements[`x${PIXEL_DATA.toLowerCase()}`] !== undefined;
+  } catch {
+    return false;
+  }
+}
