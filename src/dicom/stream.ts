@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { MedibusError } from '../errors.js';
@@ -41,8 +41,8 @@ export async function streamDicomToFile(input: Readable, file: string, options: 
   const maxHeader = options.maxHeaderBytes ?? 64 * 1024 * 1024;
   const source = options.source ?? file;
   const hash = createHash('sha256');
-  const handle = await open(file, 'wx');
-  const out = handle.createWriteStream();
+  const out = createWriteStream(file, { flags: 'wx' });
+  await once(out, 'open');
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let headerDone = false;
@@ -71,10 +71,16 @@ export async function streamDicomToFile(input: Readable, file: string, options: 
       }
     }
     out.end();
-    await once(out, 'finish');
+    await once(out, 'close');
+  } finally {
+    out.destroy();
+  }
+  // durable before the caller answers Success or moves the file on
+  const handle = await open(file, 'r+');
+  try {
     await handle.sync();
   } finally {
-    await handle.close().catch(() => undefined);
+    await handle.close();
   }
   if (overflow) {
     throw new MedibusError('MEDIBUS_ERR_DICOM_TOO_LARGE', `${source}: no Pixel Data within the first ${maxHeader} bytes, and the object has ${size}; the header is larger than maxHeaderBytes`);
