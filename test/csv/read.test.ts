@@ -63,7 +63,8 @@ describe('bad rows', () => {
   });
   it('a quote error ends the file with a fatal item at its line (neighbours cannot be trusted)', async () => {
     const items = await collect(createReadStream(fixture('bad-quote.csv')), { file: 'bad-quote.csv' });
-    expect(rowsOf(items).map((r) => r.columns.Id)).toEqual(['p-1']);
+    // rows before the error may be yielded or not (csv-parse reports it first); none after
+    expect(rowsOf(items).every((r) => r.line < 3)).toBe(true);
     const fatal = items.find((i) => i.kind === 'fatal');
     expect(fatal?.kind === 'fatal' && fatal.error.code).toBe('MEDIBUS_ERR_CSV_QUOTE');
     expect(fatal?.kind === 'fatal' && fatal.error.location?.line).toBe(3);
@@ -95,30 +96,40 @@ describe('identity and grouping', () => {
 });
 
 describe('bounded memory on a large stream', () => {
-  it('40 MB generated: RSS growth bounded, rows/s reported', async () => {
+  it('400 000 rows (40 MB) generated: the reader buffers at most a few MB ahead of its consumer; rows/s reported', async () => {
     const rows = 400_000;
+    let produced = 0;
     async function* generate(): AsyncGenerator<Buffer> {
-      yield Buffer.from('Id,BIRTHDATE,FIRST,LAST,NOTE\n');
+      const head = Buffer.from('Id,BIRTHDATE,FIRST,LAST,NOTE\n');
+      produced += head.length;
+      yield head;
       const batch: string[] = [];
       for (let i = 0; i < rows; i++) {
         batch.push(`p-${i},1980-01-02,First${i},"Last, ${i}",some note text for padding the row out a bit more\n`);
         if (batch.length === 1000) {
-          yield Buffer.from(batch.join(''));
+          const chunk = Buffer.from(batch.join(''));
           batch.length = 0;
+          produced += chunk.length;
+          yield chunk;
         }
       }
     }
-    const before = process.memoryUsage().rss;
-    let peak = before;
+    let consumed = 30;
+    let maxLag = 0;
     let count = 0;
+    const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
     for await (const item of readCsv(Readable.from(generate()))) {
-      if (item.kind === 'row') count++;
-      if (count % 20_000 === 0) peak = Math.max(peak, process.memoryUsage().rss);
+      if (item.kind !== 'row') continue;
+      count++;
+      consumed += Buffer.byteLength(item.row.raw) + 1;
+      maxLag = Math.max(maxLag, produced - consumed);
     }
     const seconds = (performance.now() - started) / 1000;
-    console.log(`csv reader: ${count} rows in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} rows/s; RSS growth ${((peak - before) / 1048576).toFixed(1)} MB`);
+    const rss = (process.memoryUsage().rss - rssBefore) / 1048576;
+    console.log(`csv reader: ${count} rows (${(produced / 1048576).toFixed(0)} MB) in ${seconds.toFixed(2)} s = ${Math.round(count / seconds)} rows/s; max read-ahead ${(maxLag / 1024).toFixed(0)} KB; RSS +${rss.toFixed(0)} MB (garbage included)`);
     expect(count).toBe(rows);
-    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+    // stream high-water marks (16 KiB a stage) plus one 100 KB generator chunk: far below the file size
+    expect(maxLag).toBeLessThan(2 * 1024 * 1024);
   });
 });
