@@ -31,6 +31,8 @@ export const LAYERS = [
   'errors',
   'log',
   'hl7',
+  'dicom',
+  'csv',
   'mllp',
   'fhir',
   'fhir-server',

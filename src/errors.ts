@@ -60,6 +60,21 @@ export const ERRORS = {
   MEDIBUS_ERR_DELIVERY_REJECTED: { retryable: false, hint: 'The destination rejected the message (4xx, AR, invalid resource); fix the cause and replay the dead letter.' },
   MEDIBUS_ERR_DELIVERY_AUTH: { retryable: true, hint: 'Authentication with the destination failed; check the credentials in the environment.' },
 
+  // --- DICOM reading (src/dicom) ---
+  MEDIBUS_ERR_DICOM_NOT_DICOM: { retryable: false, hint: 'The file is not a DICOM object: no DICM prefix at byte 128 and no data element at byte 0. Send a DICOM Part 10 file.' },
+  MEDIBUS_ERR_DICOM_TRUNCATED: { retryable: false, hint: 'The object ends before its last element does; the transfer was cut off. Send the whole file again.' },
+  MEDIBUS_ERR_DICOM_BAD_VR: { retryable: false, hint: 'An element has an unknown VR, or a value its VR does not allow (e.g. IS "1A"); fix the sender or the file.' },
+  MEDIBUS_ERR_DICOM_TRANSFER_SYNTAX: { retryable: false, hint: 'The transfer syntax is missing or not one medibus reads; send the object in Explicit/Implicit VR Little Endian or a standard compressed syntax.' },
+  MEDIBUS_ERR_DICOM_MISSING_UID: { retryable: false, hint: 'A stored object needs SOP Class UID (0008,0016) and SOP Instance UID (0008,0018).' },
+  MEDIBUS_ERR_DICOM_CHARSET: { retryable: false, hint: 'Specific Character Set (0008,0005) names a character set medibus cannot decode.' },
+  MEDIBUS_ERR_DICOM_TOO_LARGE: { retryable: false, hint: 'The header (everything before Pixel Data) or the inflated dataset is larger than the configured limit; raise the limit if the object is genuine.' },
+
+  // --- CSV reading (src/csv) ---
+  MEDIBUS_ERR_CSV_ROW: { retryable: false, hint: 'The row does not fit the header (wrong number of columns); fix the row at the line shown, the rest of the file is read.' },
+  MEDIBUS_ERR_CSV_QUOTE: { retryable: false, hint: 'A quoted field is not closed or a quote stands inside an unquoted field; the rows around it cannot be trusted, so the file is refused from that line on. Fix the quoting at the line and column shown.' },
+  MEDIBUS_ERR_CSV_HEADER: { retryable: false, hint: 'The header row is missing, empty or names a column twice.' },
+  MEDIBUS_ERR_CSV_TOO_LARGE: { retryable: false, hint: 'A single row is larger than the configured limit (often a quote that never closes); fix the file or raise the limit.' },
+
   // --- runtime ---
   MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },
   MEDIBUS_ERR_INTERNAL: { retryable: false, hint: 'This is a bug in medibus; please report it with the log line.' },
