@@ -48,4 +48,9 @@ describe('docker/Dockerfile', () => {
     expect(text).toMatch(/^COPY fixtures \.\/fixtures$/m);
     expect(text).toMatch(/docker run .*\n.*-e EMR_FHIR_URL=/);
   });
+
+  it('copies the generated R4 definitions, without which every start reads the full 37 MB', async () => {
+    const text = await readFile(new URL('../../docker/Dockerfile', import.meta.url), 'utf8');
+    expect(text).toMatch(/^COPY definitions \.\/definitions$/m);
+  });
 });
