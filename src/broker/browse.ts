@@ -3,15 +3,16 @@
  * basic.get and no auto-ack on a channel of our own, and that channel is then closed, which
  * returns every unacked message to the queue.
  *
- * Where they return matters. Measured on RabbitMQ 3.10.8: a quorum queue puts returned
- * messages at its BACK, in the order they were read (read a, b of a, b, c, d and close: the
- * queue is c, d, a, b); a classic queue puts them back at the head. So the scan always reads
- * the whole queue (the count at the start), whatever the limit: with every message returned
- * in order, the queue ends as it was, on both queue types (test/cli/dead.test.ts). The limit
- * bounds what is kept and printed, not what is read; the broker holds the rest as unacked
- * deliveries meanwhile, and we keep nothing of them. A message that arrives during the scan
- * ends up ahead of the ones read. Not nack-requeue either: that also goes to the back of a
- * quorum queue and counts as a redelivery.
+ * Where they return matters. Measured on RabbitMQ 3.10.8, a quorum queue serves returned
+ * messages before never-delivered ones, but each return joins the BACK of the returned ones:
+ * read a, b of a fresh a, b, c, d and close, and it is a, b, c, d again; but once all four
+ * were read and returned once (a listing), reading a, b and closing leaves c, d, a, b. So the
+ * scan always reads the whole queue (the count at the start), whatever the limit: with every
+ * message returned in the order read, the queue ends as it began, however often it is
+ * listed (test/cli/dead.test.ts fails with a limited read). The limit bounds what is kept
+ * and printed, not what is read; the broker holds the rest as unacked deliveries meanwhile,
+ * and we keep nothing of them. Not nack-requeue either: that sends a quorum message to the
+ * back of the whole queue and counts as a redelivery.
  *
  * Only for queues without single active consumer (the dead and failed queues): a SAC quorum
  * queue refuses basic.get.
