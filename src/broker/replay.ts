@@ -7,9 +7,11 @@
  * the republish. A crash in between leaves a duplicate, never a loss.
  *
  * Messages not selected stay where they were, in their order: they are held unacked while
- * we look further, and go back to the head of the queue, in order, when our channel closes.
- * With `{ id }` the scan stops at the first match, so only the messages before it are held
- * (in memory, as unacked deliveries).
+ * we look further, and go back to the queue, in order, when our channel closes. The scan
+ * reads to the end even with `{ id }`: a quorum queue puts each returned message behind the
+ * ones returned before, so holding only the messages before the match would move them behind
+ * the rest once the queue had been read before (by `medibus dead`, another replay;
+ * broker/browse.ts has the measurement).
  */
 import type { ConfirmChannel } from 'amqplib';
 import { MedibusError } from '../errors.js';
@@ -50,17 +52,17 @@ export async function replay(
       const msg = await channel.get(destination.dead, { noAck: false });
       if (msg === false) break;
       const id = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '';
-      if (!selected(selection, id)) continue; // held unacked until the channel closes
+      // held unacked until the channel closes; with { id }, read on past the match (see above)
+      if (!selected(selection, id) || ('id' in selection && replayed.length > 0)) continue;
       const headers = { ...cleanHeaders(msg), [HEADERS.replayedAt]: (options.now?.() ?? new Date()).toISOString() };
       // On failure this throws with the message unacked: it stays dead, in its place.
       await confirms.publish(destination.exchange, '', msg.content, { ...copyProps(msg), headers }, timeoutMs);
       channel.ack(msg);
       replayed.push(id);
-      if ('id' in selection) break;
     }
   } finally {
     // Not nack: on quorum queues a nack-requeue goes to the back. Closing the channel
-    // returns what we hold to the head, in the order we read it (test/broker/consumer.test.ts shows both).
+    // returns what we hold, in the order we read it (test/broker/retry.test.ts).
     await confirms.close();
   }
   if ('id' in selection && replayed.length === 0) {

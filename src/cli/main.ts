@@ -17,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
   'fhir-server': { summary: 'run an in-memory FHIR R4 server for development and tests', load: () => import('./commands/fhir-server.js') },
   convert: { summary: 'print the FHIR Bundle of each message in a file (no broker)', load: () => import('./commands/convert.js') },
   replay: { summary: 'move dead letters (or failed transforms) back for another try', load: () => import('./commands/replay.js') },
+  dead: { summary: "list a channel's dead letters (or failed transforms) without consuming them", load: () => import('./commands/dead.js') },
+  teardown: { summary: "delete a channel's queues and exchanges (refuses while they hold messages)", load: () => import('./commands/teardown.js') },
   test: { summary: "run the channels' tests: blocks (mapping expectations in FHIRPath)", load: () => import('./commands/test.js') },
 };
 

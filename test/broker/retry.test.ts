@@ -134,6 +134,11 @@ describe('scheduleRetry, deadLetter and replay (RabbitMQ)', () => {
     const ids = ['a', 'b', 'c', 'd', 'e'];
     for (const [i, id] of ids.entries()) await scheduler.deadLetter(await delivered(`rp-${id}`, i % 3), 4, new Error('x'));
     await waitFor(async () => (await readyCount(conn, emr.dead)) === 5, 5000, 'five dead letters');
+    // a scan that finds nothing (as `medibus dead` does) has read and returned all five first:
+    // a quorum queue now puts each return behind them, so a replay holding only a, b would
+    // leave d, e, a, b
+    await expect(replay(conn, emr, { id: 'no-such-id' })).rejects.toMatchObject({ code: 'MEDIBUS_ERR_CONFIG_REFERENCE' });
+    await waitFor(async () => (await readyCount(conn, emr.dead)) === 5, 5000, 'the five returned');
 
     const result = await replay(conn, emr, { id: 'rp-c' });
     expect(result).toEqual({ replayed: ['rp-c'], remaining: 4 });
@@ -144,7 +149,6 @@ describe('scheduleRetry, deadLetter and replay (RabbitMQ)', () => {
     expect(h[HEADERS.replayedAt]).toEqual(expect.any(String));
     expect(h[PARTITION_HEADER]).toBe(2);
 
-    await expect(replay(conn, emr, { id: 'no-such-id' })).rejects.toMatchObject({ code: 'MEDIBUS_ERR_CONFIG_REFERENCE' });
     const rest = await take(conn, emr.dead, 4);
     expect(rest.map((m) => m.properties.messageId)).toEqual(['rp-a', 'rp-b', 'rp-d', 'rp-e']);
   });
