@@ -21,7 +21,7 @@ import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import type { ChannelConfig, LoadedChannel } from '../../src/config/types.js';
 import type { ChannelRuntime } from '../../src/pipeline/channel.js';
 import { rawConnection, readyCount, sleep, take } from '../broker/helpers.js';
-import { brokerUrl, uniqueId } from '../support/broker.js';
+import { brokerUrl, deleteChannelTopology, uniqueId } from '../support/broker.js';
 import { startEngine, waitFor, type RunningEngine } from '../support/engine.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -130,6 +130,8 @@ export function sourceConformance(driver: SourceDriver): void {
         for (const client of c.clients) await client.close().catch(() => undefined);
         await c.running.stop();
         await c.setup.cleanup();
+        // the broker outlives the run: leave no queue of this case behind
+        await deleteChannelTopology(url, { channelId: c.runtime.id, partitions: 2, queueType: 'quorum', destinations: [] });
       }
     });
     afterAll(async () => {
