@@ -45,6 +45,7 @@ export const ERRORS = {
   MEDIBUS_ERR_BROKER_AUTH: { retryable: true, hint: 'RabbitMQ refused the login (ACCESS_REFUSED): check the user and password in AMQP_URL, and that the user may use the vhost.' },
   MEDIBUS_ERR_BROKER_NACK: { retryable: true, hint: 'RabbitMQ refused the message (queue full or resource alarm); the sender should resend.' },
   MEDIBUS_ERR_BROKER_CONFIRM_TIMEOUT: { retryable: true, hint: 'RabbitMQ did not confirm the message in time; the sender should resend.' },
+  MEDIBUS_ERR_BROKER_NO_QUEUE: { retryable: false, hint: 'The channel\'s queues are not on this broker: it never ran against this URL and vhost, or it was torn down.' },
   MEDIBUS_ERR_BROKER_TOPOLOGY: { retryable: false, hint: 'A queue or exchange exists with other arguments; delete it or align the channel settings.' },
 
   // --- filter and mapping ---

@@ -53,12 +53,13 @@ export async function browse(source: ChannelSource, queue: string, options: { li
   }
 }
 
-async function readyMessages(channel: Channel, queue: string): Promise<number> {
+/** Ready messages in `queue`; a queue that does not exist is said as such, not as amqplib's 404 (the channel closes). */
+export async function readyMessages(channel: Channel, queue: string): Promise<number> {
   try {
     return (await channel.checkQueue(queue)).messageCount;
   } catch (error) {
     if ((error as { code?: unknown }).code === 404) {
-      throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `queue ${queue} does not exist on this broker: was the channel started here (same URL and vhost)?`);
+      throw new MedibusError('MEDIBUS_ERR_BROKER_NO_QUEUE', `queue ${queue} does not exist on this broker: was the channel started here (same URL and vhost)?`);
     }
     throw error;
   }

@@ -15,6 +15,7 @@
  */
 import type { ConfirmChannel } from 'amqplib';
 import { MedibusError } from '../errors.js';
+import { readyMessages } from './browse.js';
 import { ConfirmTracker } from './confirms.js';
 import { HEADERS, cleanHeaders, copyProps } from './retry.js';
 import type { DestinationTopology } from './topology.js';
@@ -46,7 +47,7 @@ export async function replay(
   try {
     // Bound the scan by the count at the start: a message that fails again and returns to
     // the dead queue while we run is not replayed twice.
-    const { messageCount } = await channel.checkQueue(destination.dead);
+    const messageCount = await readyMessages(channel, destination.dead);
     scanned = messageCount;
     for (let i = 0; i < messageCount; i++) {
       const msg = await channel.get(destination.dead, { noAck: false });

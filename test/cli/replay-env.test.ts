@@ -49,3 +49,19 @@ describe('medibus replay with an empty environment', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('medibus replay on a channel that never ran on this broker', () => {
+  it('says which queue is missing, in one line without a stack, and exits 1', async () => {
+    const url = await brokerUrl();
+    const never = uniqueId('replay-never');
+    const dir = await channelsDir({
+      'c.yaml': [`id: ${never}`, 'source: { type: mllp, host: 127.0.0.1, port: 2999 }', 'destinations:', '  - { name: emr, type: fhir, url: "http://127.0.0.1:1/fhir" }', ''].join('\n'),
+    });
+    dirs.push(dir);
+    const result = await runCli(['replay', never, '--all', '--channels', dir, '--amqp-url', url], { cleanEnv: true });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`queue medibus.${never}.emr.dead does not exist on this broker`);
+    expect(result.stderr).not.toMatch(/\bat [\w.<>]+ \(|amqplib/);
+  });
+});
