@@ -98,6 +98,9 @@ describe('keys and conditional requests', () => {
     await expect(adt.convert(message('oru-r01-groups'))).rejects.toThrow(
       'mapping adt does not accept ORU^R01 messages (messageTypes: ADT^A01, ADT^A02, ADT^A03, ADT^A04, ADT^A05, ADT^A08, ADT^A11, ADT^A13, ADT^A28, ADT^A31, ADT^A40)',
     );
+    // MSH-9.2 empty: typed as hl7/header.ts messageType types it everywhere else (`ADT`, not `ADT^`)
+    const noEvent = parseMessage(message('oru-r01-groups').toString().replace('|ORU^R01^ORU_R01|', '|ADT|'));
+    await expect(adt.convert(noEvent)).rejects.toThrow(/^mapping adt does not accept ADT messages /);
   });
 });
 

@@ -67,9 +67,11 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     });
   };
   const prepare = (msg: Hl7Message): GroupTree => {
-    // MSH-9.1 ^ MSH-9.2, read directly: msg.header reads and freezes every MSH field
+    // hl7/header.ts messageType's rule (`ADT` alone when MSH-9.2 is empty), read from MSH-9
+    // directly: msg.header reads and freezes every MSH field, which this hot path need not
     const msh9 = msg.msh.field(9);
-    const type = `${msh9.component(1)}^${msh9.component(2)}`;
+    const event = msh9.component(2);
+    const type = event === '' ? msh9.component(1) : `${msh9.component(1)}^${event}`;
     if (!accepts(type)) {
       throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `mapping ${program.id} does not accept ${type} messages (messageTypes: ${program.messageTypes.join(', ')})`, {
         location: { segment: 'MSH', segmentIndex: 1, field: 9 },
