@@ -4,29 +4,24 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Broker } from '../../src/broker/connection.js';
-import { declareTopology } from '../../src/broker/declare.js';
-import { channelTopology } from '../../src/broker/topology.js';
-import { brokerUrl, deleteChannelTopology, uniqueId } from '../support/broker.js';
+import { declared, type Declared } from '../broker/helpers.js';
+import { brokerUrl, uniqueId } from '../support/broker.js';
 import { channelsDir, runCli } from './cli-process.js';
 
 const id = uniqueId('replay-noenv');
 const topologyOptions = { channelId: id, partitions: 2, queueType: 'quorum' as const, destinations: [{ name: 'emr', retryLevels: [1000, 2000] }] };
 const dirs: string[] = [];
+let topology: Declared | undefined;
 
 afterAll(async () => {
-  await deleteChannelTopology(await brokerUrl(), topologyOptions);
+  await topology?.cleanup();
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
 describe('medibus replay with an empty environment', () => {
   it('finds the channel although its port, URL and password are unset variables', async () => {
     const url = await brokerUrl();
-    const broker = new Broker({ url });
-    broker.start();
-    await broker.waitUntilConnected(10_000);
-    await declareTopology(broker, channelTopology(topologyOptions));
-    await broker.close();
+    topology = await declared(url, topologyOptions);
     const dir = await channelsDir({
       'c.yaml': [
         `id: ${id}`,
