@@ -5,10 +5,8 @@
  * running `replay` need not hold the channel's secrets. What the topology is made of is
  * still checked as strictly as `start` checks it.
  */
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
-import { channelSchema, loadYamlFile } from './load.js';
+import { channelSchema, listChannelFiles, loadYamlFile } from './load.js';
 import type { ChannelConfig, LoadedChannel } from './types.js';
 
 /** `id`, `enabled`, `ordering…`, `destinations[i]` itself and its name, ordering and retry (paths as formatPath writes them). */
@@ -24,18 +22,13 @@ export function shapesTopology(diagnostic: Diagnostic): boolean {
  * concern it.
  */
 export async function loadChannelTopologies(dir: string): Promise<{ channels: LoadedChannel[]; diagnostics: Diagnostic[] }> {
-  const root = path.resolve(dir);
-  let names: string[];
-  try {
-    names = (await readdir(root)).filter((n) => !n.startsWith('.') && /\.ya?ml$/.test(n)).sort();
-  } catch (error) {
-    const message = `cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message}`;
-    return { channels: [], diagnostics: [{ file: root, line: 0, column: 0, severity: 'error', code: 'MEDIBUS_ERR_CONFIG_IO', path: '', message }] };
-  }
+  // the same files start and validate read (a directory's *.yaml / *.yml, or one file)
+  const listed = await listChannelFiles(dir);
+  if (listed.files.length === 0) return { channels: [], diagnostics: listed.diagnostics.filter((d) => d.severity === 'error') };
   const channels: LoadedChannel[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const name of names) {
-    const result = await loadYamlFile<ChannelConfig>(path.join(root, name), channelSchema(), { keep: shapesTopology });
+  for (const file of listed.files) {
+    const result = await loadYamlFile<ChannelConfig>(file, channelSchema(), { keep: shapesTopology });
     diagnostics.push(...result.diagnostics.filter((d) => d.severity === 'error'));
     if (result.value) channels.push({ file: result.file, config: result.value });
   }
