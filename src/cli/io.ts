@@ -19,8 +19,36 @@ export interface CliIo {
 
 export function cliIo(deps: CliDeps): CliIo {
   return {
-    out: deps.out ?? ((text: string) => void process.stdout.write(text)),
+    out: deps.out ?? stdoutWriter(),
     err: deps.err ?? ((text: string) => void process.stderr.write(text)),
+  };
+}
+
+let stdoutWatch: { closed(): boolean } | undefined;
+
+/**
+ * `medibus … | head`: once the reader closes the pipe, a write fails with EPIPE (Node ignores
+ * SIGPIPE). Without a listener that 'error' is an uncaught exception and a stack trace; with
+ * it, every command's output stops quietly and the command exits with its own code. One
+ * listener per process; `closed()` lets a long command (convert DIR) stop early.
+ */
+export function watchStdout(): { closed(): boolean } {
+  if (stdoutWatch === undefined) {
+    let closed = false;
+    // kept after the command returns: a write still buffered may fail once main has finished
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && !closed) throw error;
+      closed = true;
+    });
+    stdoutWatch = { closed: () => closed };
+  }
+  return stdoutWatch;
+}
+
+function stdoutWriter(): (text: string) => void {
+  const stdout = watchStdout();
+  return (text) => {
+    if (!stdout.closed()) process.stdout.write(text);
   };
 }
 

@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../mapping/support.js';
 
 function convertWithClosedStdout(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'convert', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return withClosedStdout(['convert', ...args]);
+}
+
+function withClosedStdout(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // the reader is gone before the first byte: every write of convert fails with EPIPE
   child.stdout.destroy();
   let stderr = '';
@@ -29,5 +33,19 @@ describe('medibus convert into a closed pipe', () => {
     expect(stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
     // adt-a01-no-control-id.hl7 (a failure) comes first in name order, before the first bundle
     expect(code).toBe(1);
+  });
+});
+
+describe('any medibus command into a closed pipe (the writer all commands share, src/cli/io.ts)', () => {
+  it('schema (a large output): no stack trace, exit 0', async () => {
+    const { code, stderr } = await withClosedStdout(['schema']);
+    expect(stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
+    expect(code).toBe(0);
+  });
+
+  it('validate: no stack trace, exit 0', async () => {
+    const { code, stderr } = await withClosedStdout(['validate', 'channels']);
+    expect(stderr).not.toMatch(/EPIPE|Error:|\n\s+at /);
+    expect(code).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { cliIo, printedHelp, usageError, type CliDeps, type CliIo } from '../io.js';
+import { cliIo, printedHelp, usageError, watchStdout, type CliDeps, type CliIo } from '../io.js';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,22 +190,6 @@ function planFor(mapping: CompiledMapping, c: Converter): TransformPlan {
     c.plans.set(mapping.id, plan);
   }
   return plan;
-}
-
-/**
- * `convert … | head`: once the reader closes the pipe, a write fails with EPIPE (Node ignores
- * SIGPIPE). Without a listener that 'error' is an uncaught exception and a stack trace; with
- * it, convert stops converting and exits with the code it has so far.
- */
-function watchStdout(): { closed(): boolean } {
-  let closed = false;
-  const onError = (error: NodeJS.ErrnoException): void => {
-    if (error.code !== 'EPIPE' && !closed) throw error;
-    closed = true;
-  };
-  // kept after the command returns: a write still buffered may fail once main has finished
-  process.stdout.on('error', onError);
-  return { closed: () => closed };
 }
 
 function plural(n: number, noun: string): string {
