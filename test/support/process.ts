@@ -24,10 +24,10 @@ export interface MedibusProcess {
   stop(): Promise<number | null>;
 }
 
-export async function spawnMedibus(options: { channelsDir: string; env?: Record<string, string>; name?: string; nodeArgs?: readonly string[] }): Promise<MedibusProcess> {
+export async function spawnMedibus(options: { channelsDir: string; env?: Record<string, string>; name?: string; nodeArgs?: readonly string[]; args?: readonly string[] }): Promise<MedibusProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--channels', options.channelsDir, '--mappings', path.join(ROOT, 'mappings')],
+    [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--channels', options.channelsDir, '--mappings', path.join(ROOT, 'mappings'), ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, MEDIBUS_LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: Record<string, unknown>[] = [];

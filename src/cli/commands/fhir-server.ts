@@ -78,10 +78,14 @@ function stopped(signal: AbortSignal | undefined): Promise<void> {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('disconnect', stop);
       done();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // started by `medibus start --local-fhir` (src/cli/local-fhir.ts): its IPC channel closes
+    // when the parent exits, even by SIGKILL, and the server must not outlive it
+    if (process.connected) process.on('disconnect', stop);
   });
 }
 

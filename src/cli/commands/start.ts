@@ -8,9 +8,9 @@ import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../i
 import { resolve } from 'node:path';
 import { formatDiagnostic, loadChannels } from '../../config/index.js';
 import { Engine } from '../../engine.js';
-import { startFhirServer, type RunningFhirServer } from '../../fhir-server/index.js';
-import { errorCodeOf, errorMessage, MedibusError } from '../../errors.js';
-import { createLogger, type Logger } from '../../log.js';
+import { errorCodeOf, errorMessage } from '../../errors.js';
+import { createLogger } from '../../log.js';
+import { startLocalFhirServers, type LocalFhirServer } from '../local-fhir.js';
 import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
@@ -49,10 +49,10 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
     return 1;
   }
   // only once the channels are known good: the servers take a moment to load the R4 definitions
-  const localFhir: RunningFhirServer[] = [];
+  let localFhir: LocalFhirServer[] = [];
   let engine: Engine | undefined;
   try {
-    if (args.localFhir) await startLocalFhirServers(log, localFhir);
+    if (args.localFhir) localFhir = await startLocalFhirServers(log);
     engine = new Engine({
       channels,
       amqpUrl: args.amqpUrl,
@@ -109,32 +109,6 @@ function readArgs(argv: string[]): StartArgs | string {
   const broker = brokerArgs(values);
   if (typeof broker === 'string') return broker;
   return { ...broker, channels: values.channels, mappings: values.mappings, localFhir: values['local-fhir'] };
-}
-
-/**
- * The two development FHIR servers of `--local-fhir`, on the ports the example channels use
- * by default. One whose URL variable is set is not started: the channel points elsewhere.
- */
-async function startLocalFhirServers(log: Logger, servers: RunningFhirServer[]): Promise<void> {
-  const wanted = [
-    { name: 'EMR', variable: 'EMR_FHIR_URL', port: 8081 },
-    { name: 'central repository', variable: 'CENTRAL_FHIR_URL', port: 8082 },
-  ].filter((s) => !process.env[s.variable]);
-  // MEDIBUS_LOCAL_FHIR_PORTS=0,0 puts them on free ports (tests beside a running quick start)
-  const ports = (process.env['MEDIBUS_LOCAL_FHIR_PORTS'] ?? '').split(',').map(Number);
-  for (const [i, s] of wanted.entries()) {
-    const port = Number.isInteger(ports[i]) && process.env['MEDIBUS_LOCAL_FHIR_PORTS'] ? ports[i]! : s.port;
-    let server: RunningFhirServer;
-    try {
-      server = await startFhirServer({ port, logger: log.child({ component: 'fhir-server', server: s.name }) });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? `port ${port} is in use` : errorMessage(error);
-      throw new MedibusError('MEDIBUS_ERR_SOURCE_LISTEN', `--local-fhir: the ${s.name} FHIR server cannot start: ${why} (set ${s.variable} to use another server)`, { cause: error });
-    }
-    log.info({ event: 'local-fhir', server: s.name, url: server.url }, `local FHIR server (${s.name}) at ${server.url}`);
-    servers.push(server);
-  }
 }
 
 /** MEDIBUS_OUTAGE_LOG_INTERVAL: ms between the warnings of a broker outage (tests shorten it). */
