@@ -29,7 +29,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CONNECTIONS = 8;
 
-interface Workload {
+export interface Workload {
   readonly name: string;
   readonly mapping: string;
   readonly ordering: 'patient' | 'none';
@@ -197,7 +197,7 @@ function rssMiB(pid: number): number {
   }
 }
 
-async function startFhirChild(): Promise<{ url: string; onStored(fn: (id: string, at: number) => void): void; stop(): void }> {
+export async function startFhirChild(): Promise<{ url: string; onStored(fn: (id: string, at: number) => void): void; stop(): void }> {
   const child = fork(fileURLToPath(new URL('./e2e-fhir-child.ts', import.meta.url)), [], { execArgv: [...profileArgs('fhir'), '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const listeners: ((id: string, at: number) => void)[] = [];
   const port = await new Promise<number>((resolve, reject) => {
@@ -210,7 +210,7 @@ async function startFhirChild(): Promise<{ url: string; onStored(fn: (id: string
   return { url: `http://127.0.0.1:${port}/fhir`, onStored: (fn) => void listeners.push(fn), stop: () => void child.send('stop') };
 }
 
-async function startMedibus(channels: string): Promise<ChildProcess> {
+export async function startMedibus(channels: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...profileArgs('medibus'), '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--channels', channels, '--mappings', path.join(ROOT, 'mappings')], {
     cwd: ROOT,
     env: { ...process.env, AMQP_URL },
@@ -234,7 +234,7 @@ async function startMedibus(channels: string): Promise<ChildProcess> {
   return child;
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
