@@ -80,6 +80,10 @@ interface Session {
   consumerTag: string | undefined;
   requeued: boolean;
   closed: boolean;
+  /** acks sent on the channel */
+  acks: number;
+  /** the latest round trip that waits for the acks sent before it (acksSettled) */
+  barrier: { readonly covers: number; readonly done: Promise<void> } | undefined;
 }
 
 interface Lane {
@@ -160,7 +164,7 @@ export class Consumer {
 
   async #openSession(lane: Lane, source: ChannelSource): Promise<void> {
     const channel = await source.createChannel();
-    const session: Session = { channel, buffer: [], busy: new Map(), running: new Set(), abort: new AbortController(), consumerTag: undefined, requeued: false, closed: false };
+    const session: Session = { channel, buffer: [], busy: new Map(), running: new Set(), abort: new AbortController(), consumerTag: undefined, requeued: false, closed: false, acks: 0, barrier: undefined };
     channel.on('error', (err: Error) => this.#log.warn({ queue: lane.queue, err: errorSummary(err) }, 'consumer channel error'));
     channel.on('close', () => this.#onClose(lane, session));
     lane.session = session;
@@ -226,10 +230,16 @@ export class Consumer {
         }
         try {
           session.channel.ack(msg);
+          session.acks += 1;
         } catch (err) {
           this.#log.debug({ err: errorSummary(err) }, 'could not ack; the message will be redelivered');
         }
         msg = session.busy.get(key)?.shift();
+        // The key's next message waits until RabbitMQ has processed this ack: an ack still in
+        // our buffers, or discarded with the socket when the process dies (a kill -9 closes it
+        // with unread data: a reset), would bring this message back *after* the next one's
+        // effect (the order proof saw a patient's history go 1,2,1,3).
+        if (msg !== undefined) await this.#acksSettled(lane, session);
       }
     })().finally(() => {
       session.running.delete(task);
@@ -241,6 +251,24 @@ export class Consumer {
       this.#pump(lane, session);
     });
     session.running.add(task);
+  }
+
+  /**
+   * Resolves once RabbitMQ has processed every ack sent on the session's channel so far: a
+   * synchronous method on the same channel (a passive queue.declare) is answered only after
+   * the frames before it. One round trip covers every ack sent before it, so keys that wait
+   * at the same time share it.
+   */
+  #acksSettled(lane: Lane, session: Session): Promise<void> {
+    const barrier = session.barrier;
+    if (barrier !== undefined && barrier.covers >= session.acks) return barrier.done;
+    const done = session.channel.checkQueue(lane.queue).then(
+      () => undefined,
+      // the channel closed: the loop stops and the broker redelivers what was not acked
+      () => undefined,
+    );
+    session.barrier = { covers: session.acks, done };
+    return done;
   }
 
   async #handle(lane: Lane, session: Session, message: ConsumeMessage): Promise<Disposition> {

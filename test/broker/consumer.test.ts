@@ -196,6 +196,45 @@ describe('Consumer', () => {
     expect(got.a).toEqual(['0', '1', '2', '3']);
   });
 
+  it("a key's next message starts only once RabbitMQ has processed the previous one's ack: a crash then cannot bring it back after the next", async () => {
+    const d = await partitions(1);
+    const queue = d.topology.ingress.queues[0]!;
+    await publish(d, 0, ['a-1', 'a-2']);
+    // the consumer's own connection, so the test can cut its socket the way a kill -9 does:
+    // a reset, with whatever was still in the socket's buffers thrown away
+    const own = await rawConnection(url);
+    own.on('error', () => undefined);
+    const socket = (own.connection as unknown as { stream: { resetAndDestroy(): void } }).stream;
+    const onConnect = (_name: string, hook: (c: ChannelModel) => Promise<void>): (() => void) => {
+      void hook(own);
+      return () => undefined;
+    };
+    const source = { onConnect, isConnected: true, createChannel: () => own.createChannel() } as unknown as Broker;
+    const started: string[] = [];
+    const c = new Consumer(source, {
+      queues: [queue],
+      prefetch: 5,
+      concurrency: 4,
+      keyOf: (m) => m.content.toString().split('-')[0]!,
+      handler: async ({ message }) => {
+        const body = message.content.toString();
+        started.push(body);
+        // the process dies as soon as the second message's work begins
+        if (body === 'a-2') socket.resetAndDestroy();
+        return 'ack';
+      },
+    });
+    // its connection is gone: a resubscription in flight would wait for it forever
+    cleanups.push(() => Promise.race([c.stop({ timeoutMs: 500 }), sleep(1000)]));
+    c.start();
+    await waitFor(() => started.includes('a-2'), 10_000, 'a-2 started');
+    await waitFor(async () => (await readyCount(conn, queue)) > 0, 10_000, 'the unacked message is back in the queue');
+    // a-1 was acked before a-2 began, so only a-2 comes back
+    const back = await take(conn, queue, 1);
+    expect(back.map((m) => m.content.toString())).toEqual(['a-2']);
+    expect(await readyCount(conn, queue)).toBe(0);
+  });
+
   it('stop(): cancels, lets the message in flight finish and be acked, requeues what was prefetched', async () => {
     const d = await partitions(1);
     await publish(d, 0, bodies(5));

@@ -3,7 +3,7 @@
  * servers, the messages, and queries against the servers' stores.
  */
 import { parseSearchRequest } from '@medplum/core';
-import type { Resource, ResourceType } from '@medplum/fhirtypes';
+import type { Patient, Resource, ResourceType } from '@medplum/fhirtypes';
 import { expect } from 'vitest';
 import { startFhirServer, type RunningFhirServer } from '../../src/fhir-server/index.js';
 import { waitFor } from '../support/engine.js';
@@ -98,5 +98,35 @@ export async function expectExactlyDelivered(servers: { emr: RunningFhirServer; 
   for (const server of [servers.emr, servers.central]) {
     expect(count(server, 'Patient')).toBe(n);
     expect(count(server, 'Encounter')).toBe(n);
+  }
+}
+
+/** the update number carried in the patient's phone number (`+84 28 0000017` → 17) */
+export function updateNumber(patient: Patient | undefined): number {
+  const value = patient?.telecom?.[0]?.value ?? '';
+  const match = /(\d+)$/.exec(value);
+  return match ? Number(match[1]) : -1;
+}
+
+/**
+ * Per-patient order, end to end: in both servers every patient (MRN `mrn(p)`) exists once,
+ * in the state of its last update, and its stored history never goes backwards (a redelivery
+ * may repeat a version; a reordering would go back). Waits up to 5 minutes for the backlog.
+ */
+export async function expectFinalStateInOrder(servers: { emr: RunningFhirServer; central: RunningFhirServer }, patients: number, updates: number, mrn: (p: number) => string): Promise<void> {
+  for (const server of [servers.emr, servers.central]) {
+    const final = async (p: number): Promise<number> => updateNumber((await byIdentifier<Patient>(server, 'Patient', MRN_SYSTEM, mrn(p)))[0]);
+    await waitFor(async () => {
+      for (let p = 0; p < patients; p++) if ((await final(p)) !== updates) return false;
+      return true;
+    }, 300_000).catch(() => undefined);
+    for (let p = 0; p < patients; p++) {
+      const found = await byIdentifier<Patient>(server, 'Patient', MRN_SYSTEM, mrn(p));
+      expect(found, `patient ${mrn(p)} in ${server.url}`).toHaveLength(1);
+      expect(updateNumber(found[0]), `patient ${mrn(p)} in ${server.url}`).toBe(updates);
+      const history = await server.repository.readHistory<Patient>('Patient', found[0]!.id!);
+      const versions = (history.entry ?? []).map((e) => updateNumber(e.resource)).reverse();
+      for (let i = 1; i < versions.length; i++) expect(versions[i]!, `history of ${mrn(p)}: ${versions.join(',')}`).toBeGreaterThanOrEqual(versions[i - 1]!);
+    }
   }
 }
