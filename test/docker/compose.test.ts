@@ -17,28 +17,39 @@ interface Service {
 }
 
 describe('docker/compose.yaml', async () => {
-  const compose = parse(await readFile(new URL('../../docker/compose.yaml', import.meta.url), 'utf8')) as { services: Record<string, Service> };
+  const compose = parse(await readFile(new URL('../../docker/compose.yaml', import.meta.url), 'utf8'), { merge: true }) as { services: Record<string, Service> };
   const services = compose.services;
 
   it('builds the medibus image once and reuses it', () => {
     expect(Object.values(services).filter((s) => s.build !== undefined)).toHaveLength(1);
-    for (const name of ['fhir-emr', 'fhir-central', 'medibus']) expect(services[name]?.image).toBe('medibus:local');
+    for (const name of ['fhir-emr', 'fhir-central', 'medibus', 'medibus-2']) expect(services[name]?.image).toBe('medibus:local');
   });
 
   it('gives every service a healthcheck, and medibus waits for them to be healthy', () => {
     for (const [name, service] of Object.entries(services)) expect(service.healthcheck?.test.length, name).toBeGreaterThan(0);
-    expect(Object.values(services['medibus']?.depends_on ?? {}).map((d) => d.condition)).toEqual(['service_healthy', 'service_healthy', 'service_healthy']);
+    for (const name of ['medibus', 'medibus-2']) {
+      expect(Object.keys(services[name]?.depends_on ?? {}).sort(), name).toEqual(['fhir-central', 'fhir-emr', 'postgres', 'rabbitmq']);
+      expect(Object.values(services[name]?.depends_on ?? {}).map((d) => d.condition), name).toEqual(['service_healthy', 'service_healthy', 'service_healthy', 'service_healthy']);
+    }
   });
 
   it('does not take host port 5672 from a broker already on the host', () => {
     for (const service of Object.values(services)) for (const port of service.ports ?? []) expect(port).not.toMatch(/(^|:)5672:/);
   });
 
-  it('points medibus at the FHIR and RabbitMQ services by name', () => {
-    const env = services['medibus']?.environment ?? {};
-    expect(env['EMR_FHIR_URL']).toBe('http://fhir-emr:8081/fhir');
-    expect(env['CENTRAL_FHIR_URL']).toBe('http://fhir-central:8082/fhir');
-    expect(env['AMQP_URL']).toMatch(/@rabbitmq:5672$/);
+  it('points both medibus instances at the FHIR, RabbitMQ and PostgreSQL services by name', () => {
+    for (const name of ['medibus', 'medibus-2']) {
+      const env = services[name]?.environment ?? {};
+      expect(env['EMR_FHIR_URL'], name).toBe('http://fhir-emr:8081/fhir');
+      expect(env['CENTRAL_FHIR_URL'], name).toBe('http://fhir-central:8082/fhir');
+      expect(env['AMQP_URL'], name).toMatch(/@rabbitmq:5672$/);
+      expect(env['MEDIBUS_STORE_URL'], name).toMatch(/@postgres:5432\/medibus$/);
+    }
+  });
+
+  it('gives the two instances different host ports for their listeners', () => {
+    const hostPorts = ['medibus', 'medibus-2'].flatMap((name) => (services[name]?.ports ?? []).map((p) => p.split(':').slice(0, -1).join(':')));
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 });
 
