@@ -19,6 +19,7 @@
  *
  *   npx tsx bench/cpu-stages.ts        BENCH_MESSAGES=N (default 5000), BENCH_E2E=adt|oru
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,11 +43,24 @@ export interface StageRow {
   readonly transformUs: number;
   readonly deliveryUs: number;
   readonly endToEndUs: number;
+  /** the same end-to-end run: RabbitMQ's CPU and the two FHIR servers' per message */
+  readonly brokerUs: number;
+  readonly fhirUs: number;
   readonly quietAckPerSecond: number;
   readonly quietAckP99: number;
   readonly busyAckPerSecond: number;
   readonly busyAckP99: number;
   readonly brokerConfirmPerSecond: number;
+}
+
+/** the RabbitMQ node on this machine (beam.smp), when it runs here */
+function brokerPid(): number | undefined {
+  try {
+    const pid = Number(execFileSync('pgrep', ['-o', 'beam.smp'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** user + system CPU of a process so far, in ms */
@@ -137,10 +151,15 @@ async function runWorkload(workload: Workload, total: number): Promise<StageRow>
     const drainTwoMs = cpuMs(medibus.pid!);
 
     // 4. end to end with both destinations
+    const beam = brokerPid();
     before = cpuMs(medibus.pid!);
+    const brokerBefore = beam === undefined ? Number.NaN : cpuMs(beam);
+    const fhirBefore = fhir.reduce((sum, server) => sum + cpuMs(server.pid), 0);
     const busy = await send(port, workload, 2 * total, total);
     await waitStored(() => Math.min(stored[0]! - 2 * total, stored[1]! - total), total);
     const endToEndMs = cpuMs(medibus.pid!) - before;
+    const brokerMs = beam === undefined ? Number.NaN : cpuMs(beam) - brokerBefore;
+    const fhirMs = fhir.reduce((sum, server) => sum + cpuMs(server.pid), 0) - fhirBefore;
     await stop(medibus);
 
     const perMessage = (ms: number): number => (ms * 1000) / total;
@@ -154,6 +173,8 @@ async function runWorkload(workload: Workload, total: number): Promise<StageRow>
       transformUs,
       deliveryUs,
       endToEndUs: perMessage(endToEndMs),
+      brokerUs: perMessage(brokerMs),
+      fhirUs: perMessage(fhirMs),
       quietAckPerSecond: quiet.perSecond,
       quietAckP99: quiet.p99,
       busyAckPerSecond: busy.perSecond,
@@ -184,6 +205,15 @@ export async function runCpuStagesBench(options: { messages?: number } = {}): Pr
       'delivery (each dest)': Math.round(r.deliveryUs),
       'end to end, 2 dests': Math.round(r.endToEndUs),
       'target 2 dests': 400,
+    })),
+  );
+  console.log('\nthe same end-to-end run, CPU µs per message by part (each FHIR server stores every message once)');
+  console.table(
+    rows.map((r) => ({
+      message: r.workload,
+      medibus: Math.round(r.endToEndUs),
+      RabbitMQ: Number.isNaN(r.brokerUs) ? 'not on this machine' : Math.round(r.brokerUs),
+      'FHIR servers (both)': Math.round(r.fhirUs),
     })),
   );
   console.log(`\nMLLP listener: ACKs/s and p99 alone and while the pipeline runs (2 destinations), beside RabbitMQ's own confirms with ${CONNECTIONS} in flight`);

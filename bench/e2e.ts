@@ -197,7 +197,7 @@ function rssMiB(pid: number): number {
   }
 }
 
-export async function startFhirChild(): Promise<{ url: string; onStored(fn: (id: string, at: number) => void): void; stop(): void }> {
+export async function startFhirChild(): Promise<{ url: string; pid: number; onStored(fn: (id: string, at: number) => void): void; stop(): void }> {
   const child = fork(fileURLToPath(new URL('./e2e-fhir-child.ts', import.meta.url)), [], { execArgv: [...profileArgs('fhir'), '--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const listeners: ((id: string, at: number) => void)[] = [];
   const port = await new Promise<number>((resolve, reject) => {
@@ -207,7 +207,7 @@ export async function startFhirChild(): Promise<{ url: string; onStored(fn: (id:
     });
     child.once('exit', (code) => reject(new Error(`FHIR server exited with ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}/fhir`, onStored: (fn) => void listeners.push(fn), stop: () => void child.send('stop') };
+  return { url: `http://127.0.0.1:${port}/fhir`, pid: child.pid ?? -1, onStored: (fn) => void listeners.push(fn), stop: () => void child.send('stop') };
 }
 
 export async function startMedibus(channels: string): Promise<ChildProcess> {
