@@ -5,6 +5,7 @@
  */
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
+import { withoutEcho } from './echo.js';
 import { isSuccess, isTransientStatus, outcomeSummary, parseJson } from './http-errors.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 import { isRecord } from '../util/objects.js';
@@ -67,11 +68,17 @@ class FhirDestination implements Destination {
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
     const endpoint = this.#endpoint;
-    // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
-    const response = await endpoint.post(message.messageId, requireTransaction(message), { 'x-request-id': message.messageId }, signal);
-    const checked = checkEntries(endpoint.who, response.body, message.entries);
-    if (checked.warning !== undefined) endpoint.log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
-    if (checked.error !== undefined) throw checked.error;
+    const bundle = requireTransaction(message);
+    try {
+      // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
+      const response = await endpoint.post(message.messageId, bundle, { 'x-request-id': message.messageId }, signal);
+      const checked = checkEntries(endpoint.who, response.body, message.entries);
+      if (checked.warning !== undefined) endpoint.log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
+      if (checked.error !== undefined) throw checked.error;
+    } catch (error) {
+      // the server's OperationOutcome may quote the patient's data back (echo.ts)
+      throw withoutEcho(error, bundle);
+    }
   }
 
   close(): Promise<void> {

@@ -58,8 +58,21 @@ export interface DicomObject {
 const PIXEL_DATA = '7FE00010';
 const UNDEFINED_LENGTH = 0xffffffff;
 
+/**
+ * Reads one DICOM object. A refusal is a MedibusError whose message says where in the object
+ * (element tag, byte) and whose location names the source (the file, or the C-STORE peer).
+ */
 export function readDicom(bytes: Uint8Array, options: DicomReadOptions = {}): DicomObject {
   const source = options.source ?? 'DICOM object';
+  try {
+    return readObject(bytes, options, source);
+  } catch (error) {
+    if (!isMedibusError(error) || error.location !== undefined) throw error;
+    throw new MedibusError(error.code, error.message, { location: { file: source }, cause: error.cause });
+  }
+}
+
+function readObject(bytes: Uint8Array, options: DicomReadOptions, source: string): DicomObject {
   const part10 = bytes.length >= 132 && Buffer.from(bytes.subarray(128, 132)).toString('latin1') === 'DICM';
   let transferSyntaxUid: string | undefined;
   let metaSet: DataSet | undefined;

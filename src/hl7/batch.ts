@@ -73,7 +73,7 @@ function walk<M, S>(
   toSegment: (line: string, index: number) => S,
 ): BatchParts<M, S> {
   const text = skipLeadingBreaks(input);
-  if (text.trim() === '') throw new MedibusError('MEDIBUS_ERR_HL7_EMPTY', 'the batch is empty', {});
+  if (text.trim() === '') throw new MedibusError('MEDIBUS_ERR_HL7_EMPTY', 'the batch is empty', { location: { segment: 'MSH', segmentIndex: 1 } }); // where the header was due
   const first = text.slice(0, lineEnd(text));
   const firstName = first.slice(0, 3);
   if (firstName !== 'FHS' && firstName !== 'BHS' && firstName !== 'MSH') {

@@ -53,7 +53,7 @@ export function parseMessage(input: string | Uint8Array, options: ParseOptions =
   const decoded = decodeInput(input, options);
   const text = skipLeadingBreaks(decoded.text);
   if (text.trim() === '') {
-    throw new MedibusError('MEDIBUS_ERR_HL7_EMPTY', 'the message is empty', {});
+    throw new MedibusError('MEDIBUS_ERR_HL7_EMPTY', 'the message is empty', { location: { segment: 'MSH', segmentIndex: 1 } }); // where the header was due
   }
   const firstLine = text.slice(0, lineEnd(text));
   if (!firstLine.startsWith('MSH')) throw noMsh(firstLine);

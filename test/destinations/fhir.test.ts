@@ -58,6 +58,23 @@ describe('fhir destination', () => {
     expect(JSON.stringify(failure)).not.toContain('Nguyễn');
   });
 
+  it('cuts the patient\'s data a server quotes back (HAPI-0958 match URL, validator values) out of the error, keeping its words', async () => {
+    const server = await fakeServer();
+    const hapi = (diagnostics: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics }] });
+    server.on('/fhir', (_r, i) =>
+      i === 0
+        ? { status: 412, body: hapi('HAPI-0958: Failed to UPDATE resource with match URL "Patient?identifier=urn%3Aoid%3A2.16.840.1.113883.2.24.1.1%7CBN2024-004512" because this search matched 2 resources') }
+        : { status: 400, body: hapi('HAPI-1821: [element="family"] Invalid attribute value "Nguyễn" (Nguy%E1%BB%85n), born 1990-02-14, given Thị') },
+    );
+    const emr = createDestination(fhirDestination, { url: server.url('/fhir') });
+    const first = await outcome(emr.deliver(outbound(), new AbortController().signal));
+    expect(first).toMatchObject({ code: 'MEDIBUS_ERR_DELIVERY_REJECTED', retryable: false });
+    expect(JSON.stringify(first)).toContain('answered 412 Precondition Failed (error processing: HAPI-0958: Failed to UPDATE resource with match URL \\"Patient?identifier=urn%3Aoid%3A2.16.840.1.113883.2.24.1.1%7C…\\" because this search matched 2 resources)');
+    const second = JSON.stringify(await outcome(emr.deliver(outbound(), new AbortController().signal)));
+    expect(second).toContain('HAPI-1821: [element=\\"family\\"] Invalid attribute value \\"…\\" (…), born …, given …');
+    for (const phi of ['BN2024-004512', 'Nguyễn', 'Nguy%E1%BB%85n', '1990-02-14', 'Thị']) expect(second + JSON.stringify(first)).not.toContain(phi);
+  });
+
   it('rejects a 2xx whose batch-response has a failed entry, naming the entry and its status', async () => {
     const server = await fakeServer();
     server.on('/fhir', () => ({ status: 200, body: jsonFixture('batch-response-entry-failed.json') }));

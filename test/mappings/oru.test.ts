@@ -27,7 +27,8 @@ describe('ORU^R01 from a Vietnamese LIS', () => {
     ]);
     expect(hgb.valueQuantity).toEqual({ value: 13.2, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' });
     expect(hgb.interpretation?.[0]?.coding?.[1]).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'N', display: 'Normal' });
-    expect(hgb.referenceRange).toEqual([{ text: '12.0-16.0' }]);
+    const gdl = { unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' };
+    expect(hgb.referenceRange).toEqual([{ low: { value: 12, ...gdl }, high: { value: 16, ...gdl }, text: '12.0-16.0' }]);
     expect(hgb.status).toBe('final');
     expect(hgb.effectiveDateTime).toBe('2024-03-06T08:00:00+07:00');
   });

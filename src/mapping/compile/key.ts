@@ -26,7 +26,7 @@ export function compileKey(cx: CompileContext, doc: KeyDoc, at: readonly PathSeg
   const fhirPath = `${resourceType}.identifier`;
   const firstPath = findPath(doc);
   const path = firstPath === undefined ? undefined : quietPath(firstPath);
-  const where = (scope: Scope) => ({ segment: path === undefined ? scope.pinned : (scope.segment(path.segment) ?? scope.pinned), field: path?.field });
+  const where = (scope: Scope) => ({ segment: path === undefined ? scope.pinned : (scope.segment(path.segment) ?? scope.pinned), field: path?.field, name: path?.segment });
 
   if (typeof doc === 'object' && doc !== null && ('system' in doc || 'value' in doc)) {
     const composite = doc as CompositeKeyDoc;

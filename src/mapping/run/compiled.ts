@@ -24,7 +24,8 @@ export interface CompiledKey {
   /** as written, for messages: `PID-3[1]`, `OBR-3.1 + OBX-1 + OBX-3.1` */
   readonly text: string;
   /** the segment and field an empty key is reported at */
-  readonly where: (scope: Scope) => { segment: Segment | undefined; field: number | undefined };
+  /** where the key is read: the segment (when the message has it), else `name`, the segment the key names */
+  readonly where: (scope: Scope) => { segment: Segment | undefined; field: number | undefined; name?: string | undefined };
 }
 
 /** A value rule: pushes the values it yields in `scope` onto `out` (nothing when empty). */

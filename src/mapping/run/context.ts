@@ -166,7 +166,8 @@ export class Run implements ConvertContext {
   private lookup(slot: number, type: string, system: string, value: string): Entry | undefined {
     const found = this.keyed.get(slot);
     if (found === undefined || (found.type === type && found.system === system && found.value === value)) return found;
-    throw this.error('MEDIBUS_ERR_MAPPING_RUNTIME', `the keys ${found.type} ${found.system}|${found.value} and ${type} ${system}|${value} have the same fullUrl hash; medibus cannot tell them apart in one bundle`);
+    // the key values are identifiers (an MRN): the error goes to the log and a queue header
+    throw this.error('MEDIBUS_ERR_MAPPING_RUNTIME', `two different keys (a ${found.type} of ${found.system || 'no system'} and a ${type} of ${system || 'no system'}) have the same fullUrl hash; medibus cannot tell them apart in one bundle`);
   }
 
   /**

@@ -194,7 +194,13 @@ function plan(rules: readonly ResourcePlan[], scope: Scope, run: Run, out: Plann
       const key = rule.key.read(s, run);
       if (key === undefined) {
         const where = rule.key.where(s);
-        throw locatedError(run.tree, 'MEDIBUS_ERR_MAPPING_RUNTIME', `the key of ${rule.type} "${rule.name}" (${rule.key.text}) is empty; a resource needs its business key to be matched on the server`, where.segment, where.field);
+        const why = `the key of ${rule.type} "${rule.name}" (${rule.key.text}) is empty; a resource needs its business key to be matched on the server`;
+        // the message lacks the key's segment altogether: the location is the field the key names
+        if (where.segment === undefined && where.name !== undefined) {
+          const named = `${where.name}${where.field === undefined ? '' : `-${where.field}`}`;
+          throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `${named}: ${why}`, { location: { segment: where.name, ...(where.field === undefined ? {} : { field: where.field }) } });
+        }
+        throw locatedError(run.tree, 'MEDIBUS_ERR_MAPPING_RUNTIME', why, where.segment, where.field);
       }
       const system = key.system ?? run.systemFor(rule.type);
       let value = key.value;

@@ -61,7 +61,7 @@ describe('lookupConverter', () => {
   });
 
   it('lists the segment conversions', () => {
-    expect([...SEGMENT_CONVERSIONS.keys()]).toEqual(['obx-value', 'obx-components', 'obx-attachment']);
+    expect([...SEGMENT_CONVERSIONS.keys()]).toEqual(['obx-value', 'obx-components', 'obx-attachment', 'obx-reference-range']);
     expect(lookupSegmentConversion('obx-value')).toMatchObject({ segment: 'OBX', result: 'choice', target: 'Observation.value[x]' });
     expect(lookupSegmentConversion('pid-magic')).toBeUndefined();
   });

@@ -44,6 +44,7 @@ import { decimal, decimalFromCq, integer, positiveInt, quantityFromCq, quantityF
 import { OBX_CONVERSIONS } from './obx.js';
 import { organizationFromXon } from './organization.js';
 import { practitionerFromCnn, practitionerFromXcn } from './practitioner.js';
+import { REFERENCE_RANGE_CONVERSION } from './reference-range.js';
 import { quantityFromSn, rangeFromSn, ratioFromSn } from './structured-numeric.js';
 import { contactPoint } from './telecom.js';
 import { annotation, boolean, id, string, uri } from './text.js';
@@ -113,7 +114,7 @@ export function convertibleFhirTypes(): string[] {
 }
 
 /** `convert:` names → segment-level conversions. */
-export const SEGMENT_CONVERSIONS: ReadonlyMap<string, SegmentConversion> = new Map(OBX_CONVERSIONS.map((c) => [c.name, c]));
+export const SEGMENT_CONVERSIONS: ReadonlyMap<string, SegmentConversion> = new Map([...OBX_CONVERSIONS, REFERENCE_RANGE_CONVERSION].map((c) => [c.name, c]));
 
 export function lookupSegmentConversion(name: string): SegmentConversion | undefined {
   return SEGMENT_CONVERSIONS.get(name);
