@@ -31,6 +31,7 @@ export const LAYERS = [
   'errors',
   'util',
   'log',
+  'tls',
   'hl7',
   'dicom',
   'csv',
