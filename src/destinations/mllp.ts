@@ -49,6 +49,7 @@ export const mllpDestination: DestinationSpec<MllpDestinationConfig> = {
       tls: {
         $ref: TLS_REF,
         description: 'MLLP over TLS to the receiver: ca to trust its certificate (host name checked, and allowedSubjects if given), cert and key when it asks for a client certificate. A refused handshake is retried like a refused connection.',
+        examples: [{ ca: '${MEDIBUS_TLS_DIR}/hospital-ca.crt', cert: '${MEDIBUS_TLS_DIR}/medibus.crt', key: '${MEDIBUS_TLS_DIR}/medibus.key' }],
       },
     },
   },

@@ -40,6 +40,7 @@ export const mllpSource: SourceSpec<MllpSourceConfig> = {
         description:
           'MLLP over TLS: cert and key are the listener\'s; with ca and requestCert: true only senders with a certificate signed by ca (and, with allowedSubjects, one of those subjects) get through. ' +
           'A refused sender is logged (subject and address only) and counted; its bytes are never read.',
+        examples: [{ cert: '${MEDIBUS_TLS_DIR}/server.crt', key: '${MEDIBUS_TLS_DIR}/server.key', ca: '${MEDIBUS_TLS_DIR}/hospital-ca.crt', requestCert: true, allowedSubjects: ['CN=lis-01.hospital.local'] }],
       },
     },
   },

@@ -52,8 +52,8 @@ export const tlsSchema = {
     ca: file('The certificate authorities the peer\'s certificate must chain to (a hospital CA); without it, a client trusts the system store', '/etc/medibus/tls/ca.crt'),
     requestCert: {
       type: 'boolean',
-      description: 'Listeners only: true asks each client for a certificate signed by ca and refuses (logs and counts) a client without a valid one: mutual TLS. Needs ca.',
-      default: false,
+      description: 'Listeners only: true asks each client for a certificate signed by ca and refuses (logs and counts) a client without a valid one: mutual TLS. Needs ca. Default false.',
+      examples: [true],
     },
     allowedSubjects: {
       type: 'array',
@@ -68,8 +68,8 @@ export const tlsSchema = {
     },
     rejectUnauthorized: {
       type: 'boolean',
-      description: 'Clients only: false accepts any server certificate, which lets anyone on the path read the traffic; only for a test server, never with patient data.',
-      default: true,
+      description: 'Clients only: false accepts any server certificate, which lets anyone on the path read the traffic; only for a test server, never with patient data. Default true.',
+      examples: [false],
     },
     servername: {
       type: 'string',
