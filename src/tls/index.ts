@@ -3,5 +3,5 @@ export { createTlsClient, checkClientTls, type TlsClient, type TlsClientContext 
 export { isPemText, loadTlsMaterial, type CertificateSummary, type TlsMaterial } from './material.js';
 export { createTlsServerOptions, checkServerTls, HANDSHAKE_TIMEOUT_MS, type TlsServerContext, type TlsServerSetup } from './server.js';
 export { REFUSAL_REASONS, tlsListenerStats, type RefusalReason, type TlsListenerSnapshot } from './stats.js';
-export { matchSubject, peerIdentity, type PeerIdentity } from './subject.js';
+export { matchSubject, parseAltNames, peerIdentity, type PeerIdentity } from './subject.js';
 export { TlsWatcher, type TlsWatchOptions } from './watch.js';
