@@ -9,6 +9,7 @@ import { runMappingBench } from './mapping.js';
 import { runFhirServerBench } from './fhir-server.js';
 import { runE2eBench } from './e2e.js';
 import { runCpuStagesBench } from './cpu-stages.js';
+import { runTlsBench } from './tls.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   parser: runParserBench,
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   'fhir-server': () => runFhirServerBench(),
   e2e: () => runE2eBench(),
   'cpu-stages': () => runCpuStagesBench(),
+  tls: () => runTlsBench(),
 };
 
 async function main(): Promise<void> {

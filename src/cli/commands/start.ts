@@ -11,13 +11,14 @@ import { Engine } from '../../engine.js';
 import { errorCodeOf, errorMessage } from '../../errors.js';
 import { createLogger } from '../../log.js';
 import { startLocalFhirServers, type LocalFhirServer } from '../local-fhir.js';
-import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
+import { AMQP_TLS_HELP, AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
 
   --channels DIR   channel files (default ./channels)
   --mappings DIR   mapping files (default ./mappings)
 ${AMQP_URL_HELP}
+${AMQP_TLS_HELP}
 ${QUEUE_TYPE_HELP}
   --local-fhir     also run two in-memory FHIR servers standing in for the EMR
                    (http://127.0.0.1:8081/fhir) and the central repository (:8082), unless
@@ -57,6 +58,7 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
       channels,
       amqpUrl: args.amqpUrl,
       log,
+      ...(args.tls === undefined ? {} : { broker: { tls: args.tls } }),
       queueType: args.queueType,
       mappingsDir: resolve(args.mappings),
       outageLogIntervalMs: outageInterval(process.env),
