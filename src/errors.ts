@@ -76,6 +76,11 @@ export const ERRORS = {
   MEDIBUS_ERR_CSV_HEADER: { retryable: false, hint: 'The header row is missing, empty or names a column twice.' },
   MEDIBUS_ERR_CSV_TOO_LARGE: { retryable: false, hint: 'A single row is larger than the configured limit (often a quote that never closes); fix the file or raise the limit.' },
 
+  // --- payload kinds (src/kinds) ---
+  MEDIBUS_ERR_KIND_PATH: { retryable: false, hint: 'The path names nothing the payload kind can read: PID-3[1] for hl7v2, a DICOM keyword or tag such as PatientID or (0010,0020) for dicom, a column name for csv; join parts with +.' },
+  MEDIBUS_ERR_KIND_BODY: { retryable: false, hint: 'The message body is not what its kind (medibus-kind header) says; was it published by medibus?' },
+  MEDIBUS_ERR_KIND_MISMATCH: { retryable: false, hint: 'The payload kind differs from the one the channel takes (its source type decides it, its mapping reads one); use a channel and mapping of that kind.' },
+
   // --- runtime ---
   MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },
   MEDIBUS_ERR_INTERNAL: { retryable: false, hint: 'This is a bug in medibus; please report it with the log line.' },

@@ -53,6 +53,7 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
     },
   },
   sendsBundle: (config) => config.payload === 'bundle',
+  forwardsHl7: (config) => config.payload === 'hl7',
   create(config: FileDestinationConfig, context: DestinationContext): Destination {
     return new FileDestination(config, context);
   },

@@ -6,6 +6,7 @@
  */
 import type { CsvRow } from '../csv/index.js';
 import type { DicomJson } from '../dicom/index.js';
+import type { MedibusError } from '../errors.js';
 import type { Hl7Message } from '../hl7/index.js';
 
 export const PAYLOAD_KINDS = ['hl7v2', 'dicom', 'csv'] as const;
@@ -49,12 +50,29 @@ export interface PayloadIdentity {
   readonly sender: string;
 }
 
+/** A file read as payloads of a kind (medibus convert, medibus test). */
+export interface FileReading<P extends Payload = Payload> {
+  readonly payloads: readonly P[];
+  /** readable problems that did not stop the reading (an HL7 batch count that does not match) */
+  readonly warnings: readonly string[];
+  /** parts that could not be read (a CSV row with the wrong column count), each with where */
+  readonly failures: readonly { readonly where: string; readonly error: MedibusError }[];
+}
+
 export interface KindSpec<P extends Payload = Payload> {
   readonly kind: P['kind'];
   /** 'application/hl7-v2' | 'application/dicom+json' | 'application/vnd.medibus.csv-rows+json' */
   readonly contentType: string;
   /** the ordering key a channel of this kind uses when it declares none ('' = no key) */
   readonly defaultKey: string;
+  /** file name endings `medibus convert` and `medibus test` read as this kind, e.g. `.dcm` */
+  readonly extensions: readonly string[];
+  /**
+   * The reader glue: a whole file of this kind → its payloads, as its source would hand them
+   * on (HL7: each message of a batch; DICOM: the object's metadata; CSV: each row). Throws
+   * MedibusError when the file as a whole cannot be read.
+   */
+  readFile(bytes: Buffer, name: string): Promise<FileReading<P>>;
   /** the ingress body */
   encode(payload: P): Buffer;
   /** ingress body → payload (throws MedibusError) */
