@@ -28,7 +28,7 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
 export function checkChannel(channel: CheckedChannel, specs: ConnectorSpecs): Diagnostic[] {
   const { config } = channel;
   const destinationSpecs = specs.destinations;
-  const kind = sourceKind(config.source.type, specs);
+  const kind = sourceKind(config.source.type, specs.sources);
   const out: Diagnostic[] = [];
   const report = (path: PathSegment[], severity: Severity, code: ErrorCode, message: string, target: Target = 'value'): void => {
     out.push(diagnostic(channel, path, target, severity, code, message));

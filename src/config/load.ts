@@ -133,7 +133,7 @@ async function loadChecked(file: string, options: LoadChannelsOptions): Promise<
  */
 function withKindDefaults(config: ChannelConfig, specs: ConnectorSpecs): ChannelConfig {
   if (typeof config.ordering.key === 'string') return config;
-  const key = kindSpec(sourceKind(config.source.type, specs)).defaultKey;
+  const key = kindSpec(sourceKind(config.source.type, specs.sources)).defaultKey;
   return deepFreeze({ ...config, ordering: { ...config.ordering, key } }) as ChannelConfig;
 }
 

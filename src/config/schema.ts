@@ -35,8 +35,8 @@ export interface ConnectorSchemaSpec {
 }
 
 /** The payload kind of a channel whose source is `type` (its spec's kind; hl7v2 for an unknown type, which the schema refuses). */
-export function sourceKind(type: string, specs: ConnectorSpecs = DEFAULT_SPECS): PayloadKind {
-  return specs.sources.find((spec) => spec.type === type)?.kind ?? 'hl7v2';
+export function sourceKind(type: string, sources: readonly ConnectorSchemaSpec[] = DEFAULT_SPECS.sources): PayloadKind {
+  return sources.find((spec) => spec.type === type)?.kind ?? 'hl7v2';
 }
 
 export interface ConnectorSpecs {

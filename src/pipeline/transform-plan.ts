@@ -8,7 +8,7 @@
  */
 import { displayPath, type Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
-import { sourceKind, type ConnectorSpecs } from '../config/schema.js';
+import { sourceKind, type ConnectorSchemaSpec } from '../config/schema.js';
 import type { ChannelConfig, LoadedChannel } from '../config/types.js';
 import type { PayloadKind } from '../kinds/types.js';
 import { locateInFile } from '../config/yaml.js';
@@ -62,7 +62,7 @@ export interface ChannelPlans {
  * every channel. A `transform.mapping` that names no mapping is an error at the `mapping:`
  * value of the channel file, with the known ids.
  */
-export async function planChannels(channels: readonly LoadedChannel[], options: { mappingsDir: string; env?: Env; specs?: ConnectorSpecs }): Promise<ChannelPlans> {
+export async function planChannels(channels: readonly LoadedChannel[], options: { mappingsDir: string; env?: Env; sources?: readonly ConnectorSchemaSpec[] }): Promise<ChannelPlans> {
   const needed = channels.some((c) => c.config.transform !== undefined);
   const loaded = needed ? await loadMappings(options.mappingsDir, options.env ? { env: options.env } : {}) : { mappings: new Map<string, CompiledMapping>(), diagnostics: [] };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
@@ -86,7 +86,7 @@ export async function planChannels(channels: readonly LoadedChannel[], options: 
       });
       continue;
     }
-    const kind = sourceKind(channel.config.source.type, options.specs);
+    const kind = sourceKind(channel.config.source.type, options.sources);
     if (mapping !== undefined && mapping.input !== kind) {
       const position = await locateInFile(channel.file, ['transform', 'mapping']);
       diagnostics.push({
