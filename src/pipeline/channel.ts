@@ -15,6 +15,7 @@ import type { Source, SourceContext, SourceSpec } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { DeliveryWorker } from './delivery.js';
 import type { MessageFilter } from './filter.js';
+import { hl7v2Kind } from '../kinds/hl7v2/index.js';
 import { createHl7Intake } from './intake.js';
 import { createKindIntake } from './intake-kind.js';
 import { TransformWorker } from './transform.js';
@@ -136,10 +137,15 @@ export class ChannelRuntime {
         status: options.status,
         log,
         ...(debugLog ? { debugLog } : {}),
-        orderingKey: config.ordering.key,
+        // a channel of another kind answers HL7 handed to it with AR (its key is not an HL7 path)
+        orderingKey: spec.kind === 'hl7v2' ? config.ordering.key : hl7v2Kind.defaultKey,
         charset: sourceCharset(config),
         ackTimeout,
-        ...(options.plan.mapping?.input === 'hl7v2' ? { check: requiredSegmentsCheck(options.plan.mapping, options.plan.filter) } : {}),
+        ...(spec.kind !== 'hl7v2'
+          ? { check: async () => new MedibusError('MEDIBUS_ERR_KIND_MISMATCH', `channel ${config.id} takes ${spec.kind} payloads, not HL7 v2`) }
+          : options.plan.mapping?.input === 'hl7v2'
+            ? { check: requiredSegmentsCheck(options.plan.mapping, options.plan.filter) }
+            : {}),
       });
     const context: SourceContext = {
       channelId: config.id,
