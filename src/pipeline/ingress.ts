@@ -9,6 +9,8 @@ import type { Publisher } from '../broker/publisher.js';
 import { keyHash, partitionOf, PARTITION_HEADER, type ChannelTopology } from '../broker/topology.js';
 import { MedibusError, errorMessage } from '../errors.js';
 import type { PayloadKind } from '../kinds/types.js';
+import type { Logger } from '../log.js';
+import type { StatusBus } from '../status/events.js';
 
 export interface IngressMessage {
   readonly kind: PayloadKind;
@@ -24,6 +26,20 @@ export interface IngressMessage {
   readonly key: string;
   /** kind-specific headers (HL7: control id and charset) */
   readonly extra?: Readonly<Record<string, string>>;
+}
+
+/** What both intakes are made with. */
+export interface IntakeBase {
+  readonly channelId: string;
+  readonly topology: ChannelTopology;
+  readonly publisher: Publisher;
+  readonly status: StatusBus;
+  /** bound to the channel already (the runtime's child logger) */
+  readonly log: Logger;
+  /** only when the channel set `log.debug: true`: may carry message bodies */
+  readonly debugLog?: Logger;
+  /** in the paths of the channel's kind (`PID-3[1]`, `PatientID + IssuerOfPatientID`); '' = no key */
+  readonly orderingKey: string;
 }
 
 export interface IngressTarget {

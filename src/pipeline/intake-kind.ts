@@ -9,29 +9,16 @@
  * again changes nothing); a broker that is down, nacks or does not confirm in time is refused
  * as retryable, so the sender keeps its copy. Never rejects.
  */
-import type { Publisher } from '../broker/publisher.js';
-import type { ChannelTopology } from '../broker/topology.js';
 import { MedibusError } from '../errors.js';
 import { anyKindSpec } from '../kinds/registry.js';
 import type { Payload, PayloadIdentity, PayloadKind } from '../kinds/types.js';
-import type { Logger } from '../log.js';
 import type { IngestOutcome, ReceivedMeta } from '../sources/types.js';
-import type { StatusBus } from '../status/events.js';
 import { uuidv7 } from '../util/ids.js';
-import { asMedibusError, publishIngress } from './ingress.js';
+import { asMedibusError, publishIngress, type IntakeBase } from './ingress.js';
 
-export interface KindIntakeOptions {
-  readonly channelId: string;
+export interface KindIntakeOptions extends IntakeBase {
   /** the kind the channel's source hands on (SourceSpec.kind) */
   readonly kind: PayloadKind;
-  readonly topology: ChannelTopology;
-  readonly publisher: Publisher;
-  readonly status: StatusBus;
-  readonly log: Logger;
-  /** may carry bodies: only when the channel set `log.debug: true` */
-  readonly debugLog?: Logger;
-  /** in the kind's own paths; '' = no key */
-  readonly orderingKey: string;
   /** ms to wait for the broker's confirm */
   readonly confirmTimeout: number;
 }

@@ -6,8 +6,6 @@
  * broker down, nack, no confirm in time — gets a negative ACK that says where and why, and
  * the sender keeps the message. Intake never throws: every failure becomes an answer.
  */
-import type { ChannelTopology } from '../broker/topology.js';
-import type { Publisher } from '../broker/publisher.js';
 import type { MedibusError, ErrorCode } from '../errors.js';
 import {
   ackCode,
@@ -22,25 +20,13 @@ import {
   type Hl7Message,
 } from '../hl7/index.js';
 import { hl7v2Kind } from '../kinds/hl7v2/index.js';
-import type { Logger } from '../log.js';
 import type { IngestResult, ReceivedMeta } from '../sources/types.js';
-import type { StatusBus } from '../status/events.js';
 import { uuidv7 } from '../util/ids.js';
 import { errorToAckError } from './ack-errors.js';
 import { ackControlId } from './control-id.js';
-import { asMedibusError, publishIngress } from './ingress.js';
+import { asMedibusError, publishIngress, type IntakeBase } from './ingress.js';
 
-export interface IntakeOptions {
-  readonly channelId: string;
-  readonly topology: ChannelTopology;
-  readonly publisher: Publisher;
-  readonly status: StatusBus;
-  /** bound to the channel already (the runtime's child logger) */
-  readonly log: Logger;
-  /** only when the channel set `log.debug: true`: may carry message bodies */
-  readonly debugLog?: Logger;
-  /** HL7 path of the per-patient ordering key, e.g. `PID-3[1]` */
-  readonly orderingKey: string;
+export interface IntakeOptions extends IntakeBase {
   /** decoder when MSH-18 is empty */
   readonly charset: string;
   /** ms to wait for the broker's confirm before answering AE */

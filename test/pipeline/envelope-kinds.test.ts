@@ -3,10 +3,11 @@
  * bytes of any payload; a v2 envelope (HL7 only, as medibus wrote them before kinds, which may
  * sit in route queues across an upgrade) still decodes, as HL7.
  */
+import type { Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope } from '../../src/pipeline/envelope.js';
 
-const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' } }] } as const;
+const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' } }] };
 
 describe('route envelope', () => {
   it('decodes a v2 envelope, byte for byte as before kinds, as HL7', () => {
