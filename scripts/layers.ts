@@ -35,6 +35,7 @@ export const LAYERS = [
   'hl7',
   'dicom',
   'csv',
+  'kinds',
   'mllp',
   'fhir',
   'fhir-server',

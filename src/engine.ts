@@ -17,6 +17,8 @@ import { MedibusError } from './errors.js';
 import { ChannelRuntime, declareOnConnect } from './pipeline/channel.js';
 import { planChannels } from './pipeline/transform-plan.js';
 import type { TransformPlan } from './pipeline/transform-step.js';
+import { sourceSpecs } from './sources/registry.js';
+import type { SourceSpec } from './sources/types.js';
 import { StatusBus } from './status/events.js';
 import { BrokerOutage } from './broker/outage.js';
 import { channelStartError } from './start-failure.js';
@@ -35,6 +37,8 @@ export interface EngineOptions {
   readonly broker?: Pick<BrokerOptions, 'heartbeatSeconds' | 'connectTimeoutMs' | 'reconnect' | 'tls'>;
   /** how often, at most, a broker outage is logged while it lasts (ms; default 30 s) */
   readonly outageLogIntervalMs?: number;
+  /** source connectors besides the registry's (tests hand payloads in through their SourceContext) */
+  readonly sources?: readonly SourceSpec<never>[];
 }
 
 export class Engine {
@@ -73,6 +77,11 @@ export class Engine {
     }
   }
 
+  /** the registry's source connectors and the extra ones, when there are extra ones */
+  get #sources(): readonly SourceSpec<never>[] | undefined {
+    return this.#options.sources === undefined ? undefined : [...sourceSpecs, ...this.#options.sources];
+  }
+
   async #start(): Promise<void> {
     const enabled = this.#options.channels.filter((c) => c.config.enabled);
     const plans = await this.#plan(enabled);
@@ -95,6 +104,7 @@ export class Engine {
         status: this.status,
         log: this.#log,
         plan: plans.get(channel.config.id)!,
+        ...(this.#sources ? { sources: this.#sources } : {}),
       }),
     );
     this.#outage = new BrokerOutage({ broker: this.#publishBroker, status: this.status, log: this.#log, intervalMs: this.#options.outageLogIntervalMs });
@@ -128,7 +138,7 @@ export class Engine {
 
   /** Compiles the mappings the channels name (transform-plan.ts); any error stops the start with every diagnostic. */
   async #plan(channels: readonly LoadedChannel[]): Promise<ReadonlyMap<string, TransformPlan>> {
-    const { plans, diagnostics } = await planChannels(channels, { mappingsDir: this.#options.mappingsDir ?? 'mappings' });
+    const { plans, diagnostics } = await planChannels(channels, { mappingsDir: this.#options.mappingsDir ?? 'mappings', ...(this.#sources ? { sources: this.#sources } : {}) });
     const problems = diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
     if (problems.length > 0) throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `cannot start:\n${problems.join('\n')}`);
     return plans;

@@ -84,6 +84,10 @@ export const ERRORS = {
   MEDIBUS_ERR_AT_REST_KEY: { retryable: false, hint: 'MEDIBUS_AT_REST_KEY (or _KEY_FILE) must hold 32 bytes as base64 or hex: make one with openssl rand -base64 32.' },
   MEDIBUS_ERR_AT_REST_UNKNOWN_KEY: { retryable: false, hint: 'The data was sealed with a key that is not configured: list the old key in MEDIBUS_AT_REST_OLD_KEYS or MEDIBUS_AT_REST_OLD_KEY_FILES.' },
   MEDIBUS_ERR_AT_REST_TAMPERED: { retryable: false, hint: 'The sealed data fails its integrity check (changed, truncated or not sealed by medibus); restore it from a backup.' },
+  // --- payload kinds (src/kinds) ---
+  MEDIBUS_ERR_KIND_PATH: { retryable: false, hint: 'The path names nothing the payload kind can read: PID-3[1] for hl7v2, a DICOM keyword or tag such as PatientID or (0010,0020) for dicom, a column name for csv; join parts with +.' },
+  MEDIBUS_ERR_KIND_BODY: { retryable: false, hint: 'The message body is not what its kind (medibus-kind header) says; was it published by medibus?' },
+  MEDIBUS_ERR_KIND_MISMATCH: { retryable: false, hint: 'The payload kind differs from the one the channel takes (its source type decides it, its mapping reads one); use a channel and mapping of that kind.' },
 
   // --- runtime ---
   MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },

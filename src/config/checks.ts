@@ -1,11 +1,12 @@
 import { isScalar } from 'yaml';
 import { isMedibusError, type ErrorCode } from '../errors.js';
-import { compilePath } from '../hl7/index.js';
 import { checkClientTls, checkServerTls, type TlsConfig } from '../tls/index.js';
+import { kindSpec } from '../kinds/registry.js';
 import { isValidTimezone } from '../util/timezone.js';
 import type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
 import { displayPath, formatPath } from './diagnostics.js';
-import type { ConnectorSchemaSpec } from './schema.js';
+import { sourceKind, type ConnectorSchemaSpec, type ConnectorSpecs } from './schema.js';
+import type { PayloadKind } from '../kinds/types.js';
 import type { ChannelConfig, DestinationConfig } from './types.js';
 import { formatDuration } from './units.js';
 import { offsetInScalar, type Target, type YamlSource } from './yaml.js';
@@ -25,23 +26,28 @@ export interface CheckedChannel {
 /** Addresses that mean "every interface" to Node's net.Server#listen. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
 
-export function checkChannel(channel: CheckedChannel, destinationSpecs: readonly ConnectorSchemaSpec[]): Diagnostic[] {
+export function checkChannel(channel: CheckedChannel, specs: ConnectorSpecs): Diagnostic[] {
   const { config } = channel;
+  const destinationSpecs = specs.destinations;
+  const kind = sourceKind(config.source.type, specs.sources);
   const out: Diagnostic[] = [];
   const report = (path: PathSegment[], severity: Severity, code: ErrorCode, message: string, target: Target = 'value'): void => {
     out.push(diagnostic(channel, path, target, severity, code, message));
   };
 
-  // the parser that evaluates the key on each message, so "valid here" means "works there"
+  // the kind's own compiler, the one that evaluates the key on each message, so "valid here"
+  // means "works there": PID-3[1] for hl7v2, PatientID + IssuerOfPatientID for dicom …
   try {
-    compilePath(config.ordering.key);
+    kindSpec(kind).compileKey(config.ordering.key);
   } catch (error) {
     if (!isMedibusError(error)) throw error;
-    // point at the offending character: compilePath gives its 1-based column in the path
+    // point at the offending character: the kind gives its 1-based column in the path
     const { node } = channel.source.locate(['ordering', 'key']);
     const at = isScalar(node) ? channel.source.position(offsetInScalar(channel.source.text, node, (error.location?.column ?? 1) - 1)) : undefined;
-    out.push({ ...diagnostic(channel, ['ordering', 'key'], 'value', 'error', error.code, error.message), ...at });
+    const message = kind === 'hl7v2' ? error.message : `${error.message} (a ${kind} channel: its source type ${config.source.type} hands on ${kind})`;
+    out.push({ ...diagnostic(channel, ['ordering', 'key'], 'value', 'error', error.code, message), ...at });
   }
+  out.push(...kindChecks(channel, kind, destinationSpecs));
 
   const names = new Map<string, number>();
   config.destinations.forEach((destination, index) => {
@@ -100,6 +106,31 @@ export function checkChannel(channel: CheckedChannel, destinationSpecs: readonly
   if (typeof host === 'string' && WILDCARD_HOSTS.has(host)) {
     report(['source', 'host'], 'warning', 'MEDIBUS_ERR_CONFIG_EXPOSED', `source listens on all interfaces (${host}); any machine that can reach this one may send messages`);
   }
+  return out;
+}
+
+/**
+ * What only fits one kind: MSH-9 message types and HL7-forwarding destinations (mllp,
+ * `payload: hl7`) need an HL7 source; `filter.types` is for the other kinds.
+ */
+function kindChecks(channel: CheckedChannel, kind: PayloadKind, destinationSpecs: readonly ConnectorSchemaSpec[]): Diagnostic[] {
+  const { config } = channel;
+  const out: Diagnostic[] = [];
+  const source = `source type ${config.source.type} hands on ${kind}`;
+  if (kind !== 'hl7v2' && config.filter?.messageTypes !== undefined) {
+    out.push(diagnostic(channel, ['filter', 'messageTypes'], 'key', 'error', 'MEDIBUS_ERR_KIND_MISMATCH', `filter.messageTypes are HL7 v2 message types, but the ${source}; use filter.types (e.g. [CT, MR])`));
+  }
+  if (kind === 'hl7v2' && config.filter?.types !== undefined) {
+    out.push(diagnostic(channel, ['filter', 'types'], 'key', 'error', 'MEDIBUS_ERR_KIND_MISMATCH', 'filter.types is for sources of other kinds than HL7 v2; an HL7 channel filters on filter.messageTypes (e.g. [ADT^A01])'));
+  }
+  if (kind === 'hl7v2') return out;
+  config.destinations.forEach((destination, index) => {
+    const spec = destinationSpecs.find((s) => s.type === destination.type);
+    if (spec?.forwardsHl7 === undefined || !spec.forwardsHl7(destination as never)) return;
+    const written = channel.source.locate(['destinations', index, 'payload']).node !== undefined;
+    const what = written ? 'payload: hl7 forwards' : `type: ${destination.type} forwards`;
+    out.push(diagnostic(channel, ['destinations', index, written ? 'payload' : 'type'], 'value', 'error', 'MEDIBUS_ERR_KIND_MISMATCH', `${what} the original HL7 v2 message, but the ${source}: there is none to forward`));
+  });
   return out;
 }
 

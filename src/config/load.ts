@@ -6,7 +6,8 @@ import { checkAcrossChannels, checkChannel, identityOf, type ChannelIdentity, ty
 import type { Diagnostic } from './diagnostics.js';
 import { formatPath, hasErrors, sortDiagnostics } from './diagnostics.js';
 import { interpolate, type Env } from './env.js';
-import { buildChannelSchema, DEFAULT_SPECS, type ConnectorSpecs } from './schema.js';
+import { kindSpec } from '../kinds/registry.js';
+import { buildChannelSchema, DEFAULT_SPECS, sourceKind, type ConnectorSpecs } from './schema.js';
 import type { ChannelConfig, LoadedChannel } from './types.js';
 import { convertUnits } from './units.js';
 import { compileSchema, schemaDiagnostics } from './validate.js';
@@ -120,9 +121,20 @@ async function loadChecked(file: string, options: LoadChannelsOptions): Promise<
   const diagnostics = [...result.diagnostics];
   const identity = result.source !== undefined && result.data !== undefined ? identityOf(result.file, result.source, result.data) : undefined;
   if (result.value === undefined || result.source === undefined) return { channel: undefined, identity, diagnostics };
-  const channel: CheckedChannel = { file: result.file, config: result.value, source: result.source };
-  diagnostics.push(...checkChannel(channel, (options.specs ?? DEFAULT_SPECS).destinations));
+  const specs = options.specs ?? DEFAULT_SPECS;
+  const channel: CheckedChannel = { file: result.file, config: withKindDefaults(result.value, specs), source: result.source };
+  diagnostics.push(...checkChannel(channel, specs));
   return { channel, identity, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/**
+ * The ordering key a channel did not write is its source kind's default (src/kinds/<kind>
+ * defaultKey): `PID-3[1]` for HL7, `PatientID + IssuerOfPatientID` for DICOM, none for CSV.
+ */
+function withKindDefaults(config: ChannelConfig, specs: ConnectorSpecs): ChannelConfig {
+  if (typeof config.ordering.key === 'string') return config;
+  const key = kindSpec(sourceKind(config.source.type, specs.sources)).defaultKey;
+  return deepFreeze({ ...config, ordering: { ...config.ordering, key } }) as ChannelConfig;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { destinationSpecs } from '../destinations/registry.js';
+import type { PayloadKind } from '../kinds/types.js';
 import { sourceSpecs } from '../sources/registry.js';
 import { tlsSchema } from '../tls/config.js';
 import type { JsonSchema } from '../util/json-schema.js';
@@ -28,6 +29,15 @@ export interface ConnectorSchemaSpec {
   readonly configSchema: JsonSchema;
   /** destinations: whether this configuration sends the FHIR Bundle (then the channel needs transform.mapping) */
   readonly sendsBundle?: (config: never) => boolean;
+  /** destinations: whether this configuration forwards the original HL7 v2 text (then the channel's source must hand on HL7) */
+  readonly forwardsHl7?: (config: never) => boolean;
+  /** sources: the payload kind it hands on; hl7v2 when absent */
+  readonly kind?: PayloadKind;
+}
+
+/** The payload kind of a channel whose source is `type` (its spec's kind; hl7v2 for an unknown type, which the schema refuses). */
+export function sourceKind(type: string, sources: readonly ConnectorSchemaSpec[] = DEFAULT_SPECS.sources): PayloadKind {
+  return sources.find((spec) => spec.type === type)?.kind ?? 'hl7v2';
 }
 
 export interface ConnectorSpecs {
@@ -179,9 +189,9 @@ export function buildChannelSchema(specs: ConnectorSpecs = DEFAULT_SPECS): JsonS
         properties: {
           key: {
             type: 'string',
-            description: 'HL7 v2 path of the ordering key, SEG-field[repetition].component (checked by medibus validate). The default is the first patient identifier (PID-3, HL7 v2.5.1 §3.4.2.3).',
-            default: 'PID-3[1]',
-            examples: ['PID-3[1].1', 'PV1-19'],
+            description:
+              'The ordering key in the paths of the source\'s payload kind (checked by medibus validate). hl7v2: an HL7 path SEG-field[repetition].component, default PID-3[1] (the first patient identifier, HL7 v2.5.1 §3.4.2.3). dicom: DICOM keywords or tags joined by +, default PatientID + IssuerOfPatientID (PS3.3 C.7.1.1). csv: column names joined by +, no key by default. An empty string means no key.',
+            examples: ['PID-3[1].1', 'PV1-19', 'PatientID + IssuerOfPatientID', '(0010,0020)', 'PATIENT'],
           },
           partitions: {
             type: 'integer',
@@ -206,7 +216,15 @@ export function buildChannelSchema(specs: ConnectorSpecs = DEFAULT_SPECS): JsonS
             examples: [['ADT^A01', 'ADT^A08'], ['ORU^R01'], ['ADT^*']],
             items: { type: 'string', pattern: '^[A-Z][A-Z0-9]{2}\\^([A-Z0-9]{3}|\\*)$', description: 'A message type and trigger event, e.g. ADT^A01.', examples: ['ORU^R01'] },
           },
-          when: { type: 'string', minLength: 1, description: 'A condition on the message in the mapping language; messages for which it is false are filtered.', examples: ["PV1-2 = 'I'"] },
+          types: {
+            type: 'array',
+            minItems: 1,
+            uniqueItems: true,
+            description: 'For sources of other kinds than HL7 v2: the types accepted, as the kind names them (DICOM: the Modality such as CT or MR, else the SOP Class UID; CSV: csv). * accepts every type.',
+            examples: [['CT', 'MR']],
+            items: { type: 'string', minLength: 1, description: 'A type, e.g. CT.', examples: ['CT'] },
+          },
+          when: { type: 'string', minLength: 1, description: "A JSONata condition on the message; $v('path') reads the first value at a path of the source's kind (PV1-2, Modality, a CSV column). Messages for which it is false are filtered.", examples: ["$v('PV1-2') = 'I'"] },
         },
       },
       transform: {
@@ -241,7 +259,7 @@ export function buildChannelSchema(specs: ConnectorSpecs = DEFAULT_SPECS): JsonS
           required: ['input', 'expect'],
           description: 'One test case.',
           properties: {
-            input: { type: 'string', minLength: 1, description: 'HL7 v2 message file, relative to this channel file.', examples: ['../fixtures/hl7/adt-a01.hl7'] },
+            input: { type: 'string', minLength: 1, description: "A file of the channel source's kind, relative to this channel file: HL7 v2 message(s), a DICOM object (.dcm), or a CSV file (each row one message).", examples: ['../fixtures/hl7/adt-a01.hl7', '../fixtures/dicom/ct-small.dcm'] },
             name: { type: 'string', description: 'Name shown in the test report; the input file name otherwise.', examples: ['admission with two identifiers'] },
             expect: {
               type: 'array',

@@ -17,15 +17,17 @@ export interface SourceConfig {
 }
 
 export interface OrderingConfig {
-  /** HL7 v2 path, e.g. `PID-3[1]` */
+  /** in the paths of the source's kind: `PID-3[1]`, `PatientID + IssuerOfPatientID`, a CSV column; '' = none */
   readonly key: string;
   /** 1–64 */
   readonly partitions: number;
 }
 
 export interface FilterConfig {
-  /** `ADT^A01`, `ADT^*` */
+  /** `ADT^A01`, `ADT^*` (HL7 channels) */
   readonly messageTypes?: readonly string[];
+  /** the kind's identity types, e.g. `CT` (DICOM and CSV channels) */
+  readonly types?: readonly string[];
   readonly when?: string;
 }
 

@@ -61,6 +61,7 @@ export const amqpDestination: DestinationSpec<AmqpDestinationConfig> = {
     },
   },
   sendsBundle: (config) => config.payload === 'bundle',
+  forwardsHl7: (config) => config.payload === 'hl7',
   create(config: AmqpDestinationConfig, context: DestinationContext): Destination {
     return new AmqpDestination(config, context);
   },

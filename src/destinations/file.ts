@@ -43,6 +43,7 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
         enum: ['envelope', 'bundle', 'hl7'],
         description:
           'What each line holds. envelope: { messageId, channel, controlId, messageType, receivedAt, charset, hl7, bundle } (bundle when the channel maps); ' +
+          'for a DICOM or CSV channel { messageId, channel, kind, sourceId, controlId, messageType, receivedAt, contentType, original, bundle }, original being the DICOM JSON or the CSV rows; ' +
           'bundle: the FHIR Bundle alone, one Bundle per line (the channel needs a transform); ' +
           'hl7: { messageId, channel, controlId, messageType, receivedAt, hl7 }.',
         default: 'envelope',
@@ -64,6 +65,7 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
     },
   },
   sendsBundle: (config) => config.payload === 'bundle',
+  forwardsHl7: (config) => config.payload === 'hl7',
   create(config: FileDestinationConfig, context: DestinationContext): Destination {
     return new FileDestination(config, context);
   },
@@ -79,7 +81,7 @@ export function fileLine(message: OutboundMessage, payload: FilePayload): Buffer
   let json: Buffer;
   switch (payload) {
     case 'envelope': {
-      const head = { ...messageHead(message), charset: message.charset, hl7: message.hl7 };
+      const head = message.kind === 'hl7v2' ? { ...messageHead(message), charset: message.charset, hl7: message.hl7 } : { ...messageHead(message), ...originalOf(message) };
       json = message.bundleJson === undefined ? Buffer.from(JSON.stringify(head), 'utf8') : jsonWithBundle(head, message.bundleJson);
       break;
     }
@@ -181,4 +183,10 @@ function describeErrno(code: string): string {
     default:
       return 'file system error';
   }
+}
+
+/** The original of a DICOM or CSV message as JSON (both kinds route JSON: src/kinds/<kind> encode). */
+function originalOf(message: OutboundMessage): { contentType: string; original: unknown } {
+  const { contentType, bytes } = message.original;
+  return { contentType, original: contentType.endsWith('json') ? (JSON.parse(bytes.toString('utf8')) as unknown) : bytes.toString('base64') };
 }

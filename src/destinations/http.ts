@@ -35,6 +35,7 @@ export const httpDestination: DestinationSpec<HttpDestinationConfig> = {
     },
   },
   sendsBundle: (config) => config.payload === 'bundle',
+  forwardsHl7: (config) => config.payload === 'hl7',
   create(config: HttpDestinationConfig, context: DestinationContext): Destination {
     return new HttpDestination(config, context);
   },

@@ -33,6 +33,7 @@ export interface MllpDestinationConfig {
 
 export const mllpDestination: DestinationSpec<MllpDestinationConfig> = {
   type: 'mllp',
+  forwardsHl7: () => true,
   description:
     'Forwards the original HL7 v2 message, in the character set it came in, to a downstream HL7 receiver over MLLP and waits for its ACK: ' +
     'AA/CA delivered, AE/CE retried, AR/CR dead-lettered with the receiver\'s ERR text.',

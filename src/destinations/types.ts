@@ -1,4 +1,5 @@
 import type { Bundle } from '@medplum/fhirtypes';
+import type { PayloadKind } from '../kinds/types.js';
 import type { Logger } from '../log.js';
 import type { JsonSchema } from '../util/json-schema.js';
 
@@ -19,6 +20,8 @@ export interface DestinationSpec<C = unknown> {
    * rather than dead-lettering every message at run time.
    */
   readonly sendsBundle?: (config: C) => boolean;
+  /** Whether it forwards the original HL7 v2 text (mllp, `payload: hl7`): refused at validate on a channel of another kind. */
+  readonly forwardsHl7?: (config: C) => boolean;
   create(config: C, context: DestinationContext): Destination;
 }
 
@@ -34,7 +37,11 @@ export interface OutboundMessage {
   /** medibus message id (UUID v7) — stable across retries and replays */
   readonly messageId: string;
   readonly channel: string;
-  /** MSH-10 of the original message */
+  /** the payload kind the channel's source handed on */
+  readonly kind: PayloadKind;
+  /** MSH-10 / SOPInstanceUID / CSV rowId (`sha256:line`) */
+  readonly sourceId: string;
+  /** MSH-10 of the original message ('' for other kinds) */
   readonly controlId: string;
   /** e.g. `ADT^A01` */
   readonly messageType: string;
@@ -48,8 +55,10 @@ export interface OutboundMessage {
   /** `Bundle.type` and the number of entries, known without parsing the Bundle */
   readonly bundleType: string | undefined;
   readonly entries: number;
-  /** the original HL7 v2 message, decoded (segments separated by CR) */
+  /** the original HL7 v2 message, decoded (segments separated by CR); '' for other kinds */
   readonly hl7: string;
+  /** the original payload as the transform routed it: HL7 text in UTF-8, DICOM JSON, CSV rows JSON */
+  readonly original: { readonly contentType: string; readonly bytes: Buffer };
   /** the charset the sender used (MSH-18 or the channel's), to re-encode when forwarding v2 */
   readonly charset: string;
   /** 1 for the first try */
@@ -62,6 +71,8 @@ export function messageHead(message: OutboundMessage): Record<string, string> {
   return {
     messageId: message.messageId,
     channel: message.channel,
+    // HL7 lines stay as they were before kinds; the others say what they carry
+    ...(message.kind === 'hl7v2' ? {} : { kind: message.kind, sourceId: message.sourceId }),
     controlId: message.controlId,
     messageType: message.messageType,
     // ISO 8601, so any consumer can read it

@@ -11,11 +11,13 @@ import { MedibusError } from '../errors.js';
 import type { Hl7Message } from '../hl7/index.js';
 import { createDebugLog, type Logger } from '../log.js';
 import { findSourceSpec } from '../sources/registry.js';
-import type { Source, SourceContext } from '../sources/types.js';
+import type { Source, SourceContext, SourceSpec } from '../sources/types.js';
 import type { StatusBus } from '../status/events.js';
 import { DeliveryWorker } from './delivery.js';
 import type { MessageFilter } from './filter.js';
+import { hl7v2Kind } from '../kinds/hl7v2/index.js';
 import { createHl7Intake } from './intake.js';
+import { createKindIntake } from './intake-kind.js';
 import { TransformWorker } from './transform.js';
 import { sourceCharset } from './transform-plan.js';
 import type { MessageMapping, TransformPlan } from './transform-step.js';
@@ -34,6 +36,8 @@ export interface ChannelRuntimeOptions {
   readonly log: Logger;
   /** the channel's filter, mapping and transform settings (transform-plan.ts planChannels) */
   readonly plan: TransformPlan;
+  /** the source connectors to find `source.type` in; the registry's when absent (tests add their own) */
+  readonly sources?: readonly SourceSpec<never>[];
 }
 
 /** Declares the channel's topology now and after every reconnect (a hook on the connection). */
@@ -62,12 +66,12 @@ export class ChannelRuntime {
   static create(options: ChannelRuntimeOptions): ChannelRuntime {
     const config = options.channel.config;
     const log = options.log.child({ channel: config.id });
-    const spec = findSourceSpec(config.source.type);
+    const spec = options.sources ? options.sources.find((s) => s.type === config.source.type) : findSourceSpec(config.source.type);
     if (!spec) {
       throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `channel ${config.id}: unknown source type "${config.source.type}"`);
     }
     const debugLog = createDebugLog(log, config.log.debug);
-    const source = ChannelRuntime.#createSource(options, spec.create.bind(spec), log, debugLog);
+    const source = ChannelRuntime.#createSource(options, spec, log, debugLog);
     const runtime = new ChannelRuntime(options, source, log);
     runtime.#addWorkers();
     return runtime;
@@ -120,11 +124,12 @@ export class ChannelRuntime {
 
   static #createSource(
     options: ChannelRuntimeOptions,
-    create: (config: never, context: SourceContext) => Source,
+    spec: SourceSpec<never>,
     log: Logger,
     debugLog: Logger | undefined,
   ): Source {
     const config = options.channel.config;
+    const ackTimeout = (config.source as unknown as { ackTimeout?: number }).ackTimeout ?? 5000;
     const intake = createHl7Intake({
         channelId: config.id,
         topology: options.topology,
@@ -132,10 +137,15 @@ export class ChannelRuntime {
         status: options.status,
         log,
         ...(debugLog ? { debugLog } : {}),
-        orderingKey: config.ordering.key,
+        // a channel of another kind answers HL7 handed to it with AR (its key is not an HL7 path)
+        orderingKey: spec.kind === 'hl7v2' ? config.ordering.key : hl7v2Kind.defaultKey,
         charset: sourceCharset(config),
-        ackTimeout: (config.source as unknown as { ackTimeout?: number }).ackTimeout ?? 5000,
-        ...(options.plan.mapping ? { check: requiredSegmentsCheck(options.plan.mapping, options.plan.filter) } : {}),
+        ackTimeout,
+        ...(spec.kind !== 'hl7v2'
+          ? { check: async () => new MedibusError('MEDIBUS_ERR_KIND_MISMATCH', `channel ${config.id} takes ${spec.kind} payloads, not HL7 v2`) }
+          : options.plan.mapping?.input === 'hl7v2'
+            ? { check: requiredSegmentsCheck(options.plan.mapping, options.plan.filter) }
+            : {}),
       });
     const context: SourceContext = {
       channelId: config.id,
@@ -143,10 +153,21 @@ export class ChannelRuntime {
       ...(debugLog ? { debugLog } : {}),
       ingestHl7: intake.ingestHl7,
       rejectHl7: intake.rejectHl7,
+      ingest: createKindIntake({
+        channelId: config.id,
+        kind: spec.kind,
+        topology: options.topology,
+        publisher: options.intakePublisher,
+        status: options.status,
+        log,
+        ...(debugLog ? { debugLog } : {}),
+        orderingKey: config.ordering.key,
+        confirmTimeout: ackTimeout,
+      }),
     };
     // The source's own keys; `type` selected the spec and is not part of its config.
     const { type: _type, ...own } = config.source;
-    return create(own as never, context);
+    return spec.create(own as never, context);
   }
 
   async start(): Promise<void> {
@@ -194,10 +215,10 @@ export class ChannelRuntime {
  */
 function requiredSegmentsCheck(mapping: MessageMapping, filter: MessageFilter): (msg: Hl7Message, type: string) => Promise<MedibusError | undefined> {
   return async (msg, type) => {
-    const missing = mapping.missingSegments(msg);
+    const missing = mapping.missingSegments?.(msg);
     if (missing === undefined) return undefined;
     try {
-      return (await filter.check(msg, type)) === undefined ? missing : undefined;
+      return (await filter.check({ kind: 'hl7v2', message: msg }, type)) === undefined ? missing : undefined;
     } catch {
       return undefined;
     }

@@ -16,9 +16,10 @@ export class RecentMessages {
     this.#capacity = capacity;
   }
 
-  static key(sender: string, controlId: string, messageType: string, afterMsh: string): string {
-    const digest = createHash('sha1').update(messageType).update('\r').update(afterMsh).digest('base64');
-    return `${sender}\u0000${controlId}\u0000${digest}`;
+  /** `content`: what a resend repeats (HL7: after MSH; other kinds: the ingress body) */
+  static key(sender: string, sourceId: string, messageType: string, content: string | Buffer): string {
+    const digest = createHash('sha1').update(messageType).update('\r').update(content).digest('base64');
+    return `${sender}\u0000${sourceId}\u0000${digest}`;
   }
 
   /** the message id already processed with this key, if any */

@@ -22,6 +22,7 @@ import type { DestinationTopology } from '../broker/topology.js';
 import type { DestinationConfig } from '../config/types.js';
 import type { Destination, OutboundMessage } from '../destinations/types.js';
 import { errorCodeOf, errorMessage, MedibusError } from '../errors.js';
+import type { PayloadKind } from '../kinds/types.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
@@ -136,6 +137,7 @@ export class Outbound implements OutboundMessage {
   constructor(
     readonly messageId: string,
     readonly channel: string,
+    readonly sourceId: string,
     readonly controlId: string,
     readonly messageType: string,
     readonly receivedAt: Date,
@@ -159,8 +161,16 @@ export class Outbound implements OutboundMessage {
     return this.envelope.entries;
   }
 
+  get kind(): PayloadKind {
+    return this.envelope.kind;
+  }
+
   get hl7(): string {
     return this.envelope.hl7;
+  }
+
+  get original(): { readonly contentType: string; readonly bytes: Buffer } {
+    return { contentType: this.envelope.contentType, bytes: this.envelope.original };
   }
 
   get charset(): string {
@@ -168,7 +178,7 @@ export class Outbound implements OutboundMessage {
   }
 
   withAttempt(attempt: number): Outbound {
-    return new Outbound(this.messageId, this.channel, this.controlId, this.messageType, this.receivedAt, attempt, this.envelope);
+    return new Outbound(this.messageId, this.channel, this.sourceId, this.controlId, this.messageType, this.receivedAt, attempt, this.envelope);
   }
 }
 
@@ -177,6 +187,8 @@ export function toOutbound(message: ConsumeMessage, channelId: string, attempt =
   return new Outbound(
     typeof message.properties.messageId === 'string' ? message.properties.messageId : '',
     channelId,
+    // messages queued before kinds have only the control id
+    header(message, 'medibus-source-id') || header(message, 'medibus-control-id'),
     header(message, 'medibus-control-id'),
     header(message, 'medibus-type'),
     receivedAt === '' ? new Date() : new Date(receivedAt),

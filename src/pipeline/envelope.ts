@@ -1,87 +1,140 @@
 /**
  * What travels from the transform to the destinations: the Bundle (when the channel maps)
- * and the original HL7 v2 text (for destinations that forward v2, and for the message
- * browser). The AMQP headers of the ingress message travel with it, so the partition, the
- * control id and the received time stay known end to end.
+ * and the original payload (for destinations that forward it — HL7 v2 to an MLLP peer — and
+ * for the message browser). The AMQP headers of the ingress message travel with it, so the
+ * partition, the source id and the received time stay known end to end.
  *
- * Layout: one line of JSON (format version, charset, byte lengths, the Bundle's type and
- * entry count), then the HL7 text (UTF-8), then the Bundle's JSON. The Bundle is serialised
- * once, by the transform, and a FHIR destination sends those bytes as they are: no parse and
- * re-serialisation per destination (measured: the largest avoidable cost of delivery).
+ * Layout v3: one line of JSON (format version, kind, content type, charset, byte lengths, the
+ * Bundle's type and entry count), then the original bytes, then the Bundle's JSON. For HL7 the
+ * original is the message text in UTF-8 (charset names the sender's, for re-encoding); for
+ * DICOM the DICOM JSON, for CSV the rows' JSON (src/kinds/<kind>: encode). The Bundle is
+ * serialised once, by the transform, and a FHIR destination sends those bytes as they are: no
+ * parse and re-serialisation per destination (measured: the largest avoidable cost of delivery).
+ *
+ * v2 (HL7 only: `hl7` for the original's length) still decodes: route queues may hold them for
+ * days across an upgrade.
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import type { ConsumeMessage } from 'amqplib';
 import { MedibusError } from '../errors.js';
+import { isPayloadKind } from '../kinds/registry.js';
+import type { PayloadKind } from '../kinds/types.js';
 
 export const ENVELOPE_CONTENT_TYPE = 'application/vnd.medibus.route';
 
-interface EnvelopeHead {
+interface EnvelopeHeadV3 {
   /** format version; bump on incompatible change (old messages may sit in queues for days) */
+  readonly v: 3;
+  readonly kind: PayloadKind;
+  readonly contentType: string;
+  /** HL7: the sender's charset (the original bytes are UTF-8 all the same) */
+  readonly charset?: string;
+  /** byte length of the original that follows the head line */
+  readonly original: number;
+  /** byte length of the Bundle JSON after the original; 0 when the channel does not map */
+  readonly bundle: number;
+  readonly type?: string;
+  readonly entries?: number;
+}
+
+interface EnvelopeHeadV2 {
   readonly v: 2;
   readonly charset: string;
-  /** byte length of the HL7 text that follows the head line */
   readonly hl7: number;
-  /** byte length of the Bundle JSON after the HL7 text; 0 when the channel does not map */
   readonly bundle: number;
   readonly type?: string;
   readonly entries?: number;
 }
 
 export interface RouteEnvelope {
-  /** the original message, decoded, segments separated by CR */
+  readonly kind: PayloadKind;
+  readonly contentType: string;
+  /** HL7: the message decoded, segments separated by CR; other kinds: their ingress body */
+  readonly original: string | Buffer;
+  /** HL7: the charset the sender used */
+  readonly charset?: string;
+  readonly bundle?: Bundle;
+}
+
+/** The HL7-only shape of before kinds (v2), still accepted: an HL7 route envelope. */
+export interface Hl7RouteEnvelope {
   readonly hl7: string;
-  /** the charset the sender used */
   readonly charset: string;
   readonly bundle?: Bundle;
 }
 
-export function encodeEnvelope(envelope: RouteEnvelope): Buffer {
-  const hl7 = Buffer.from(envelope.hl7, 'utf8');
+export function encodeEnvelope(input: RouteEnvelope | Hl7RouteEnvelope): Buffer {
+  const envelope: RouteEnvelope = 'hl7' in input ? { kind: 'hl7v2', contentType: 'application/hl7-v2', original: input.hl7, charset: input.charset, ...(input.bundle ? { bundle: input.bundle } : {}) } : input;
+  const original = typeof envelope.original === 'string' ? Buffer.from(envelope.original, 'utf8') : envelope.original;
   const bundle = envelope.bundle === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(envelope.bundle), 'utf8');
-  const head: EnvelopeHead = {
-    v: 2,
-    charset: envelope.charset,
-    hl7: hl7.length,
+  const head: EnvelopeHeadV3 = {
+    v: 3,
+    kind: envelope.kind,
+    contentType: envelope.contentType,
+    ...(envelope.charset === undefined ? {} : { charset: envelope.charset }),
+    original: original.length,
     bundle: bundle.length,
     ...(envelope.bundle === undefined ? {} : { type: envelope.bundle.type, entries: envelope.bundle.entry?.length ?? 0 }),
   };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`, 'utf8'), hl7, bundle]);
+  return Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`, 'utf8'), original, bundle]);
+}
+
+/** v2 and v3 heads as one shape; undefined when the line is neither. */
+function readHead(line: Buffer): EnvelopeHeadV3 | undefined {
+  let head: Partial<EnvelopeHeadV3> & Partial<EnvelopeHeadV2>;
+  try {
+    head = JSON.parse(line.toString('utf8')) as typeof head;
+  } catch {
+    return undefined;
+  }
+  if (typeof head !== 'object' || head === null || typeof head.bundle !== 'number') return undefined;
+  const described = { bundle: head.bundle, ...(head.type === undefined ? {} : { type: head.type }), ...(head.entries === undefined ? {} : { entries: head.entries }) };
+  if (head.v === 2 && typeof head.hl7 === 'number' && typeof head.charset === 'string') {
+    return { v: 3, kind: 'hl7v2', contentType: 'application/hl7-v2', charset: head.charset, original: head.hl7, ...described };
+  }
+  if (head.v === 3 && isPayloadKind(head.kind) && typeof head.contentType === 'string' && typeof head.original === 'number' && (head.charset === undefined || typeof head.charset === 'string')) {
+    return { v: 3, kind: head.kind, contentType: head.contentType, ...(head.charset === undefined ? {} : { charset: head.charset }), original: head.original, ...described };
+  }
+  return undefined;
 }
 
 /** A decoded envelope: the Bundle stays bytes until someone needs it as an object. */
 export class DecodedEnvelope {
+  readonly kind: PayloadKind;
+  readonly contentType: string;
+  /** HL7: the sender's charset; UTF-8 for the other kinds */
   readonly charset: string;
+  /** the original as the transform wrote it (HL7: its UTF-8 text) */
+  readonly original: Buffer;
   /** the Bundle's JSON as the transform wrote it; undefined without a transform */
   readonly bundleJson: Buffer | undefined;
   readonly bundleType: string | undefined;
   readonly entries: number;
-  readonly #hl7: Buffer;
   #hl7Text: string | undefined;
   #bundle: Bundle | undefined;
 
   constructor(content: Buffer) {
     const newline = content.indexOf(0x0a);
-    let head: Partial<EnvelopeHead> | null = null;
-    try {
-      head = newline < 0 ? null : (JSON.parse(content.subarray(0, newline).toString('utf8')) as Partial<EnvelopeHead>);
-    } catch {
-      head = null;
+    const head = newline < 0 ? undefined : readHead(content.subarray(0, newline));
+    if (head === undefined) {
+      throw new MedibusError('MEDIBUS_ERR_INTERNAL', 'route message is not a medibus envelope (v2 or v3): was it published by medibus?');
     }
-    if (head === null || head.v !== 2 || typeof head.hl7 !== 'number' || typeof head.bundle !== 'number' || typeof head.charset !== 'string') {
-      throw new MedibusError('MEDIBUS_ERR_INTERNAL', 'route message is not a medibus envelope (v2): was it published by medibus?');
-    }
-    const hl7Start = newline + 1;
-    const bundleStart = hl7Start + head.hl7;
+    const originalStart = newline + 1;
+    const bundleStart = originalStart + head.original;
     if (bundleStart + head.bundle !== content.length) throw new MedibusError('MEDIBUS_ERR_INTERNAL', 'route message is truncated');
-    this.charset = head.charset;
-    this.#hl7 = content.subarray(hl7Start, bundleStart);
+    this.kind = head.kind;
+    this.contentType = head.contentType;
+    this.charset = head.charset ?? 'UTF-8';
+    this.original = content.subarray(originalStart, bundleStart);
     this.bundleJson = head.bundle > 0 ? content.subarray(bundleStart) : undefined;
     this.bundleType = head.type;
     this.entries = head.entries ?? 0;
   }
 
+  /** the HL7 v2 text; '' for a payload of another kind (an HL7 destination is refused for those at validate) */
   get hl7(): string {
-    return (this.#hl7Text ??= this.#hl7.toString('utf8'));
+    if (this.kind !== 'hl7v2') return '';
+    return (this.#hl7Text ??= this.original.toString('utf8'));
   }
 
   get bundle(): Bundle | undefined {

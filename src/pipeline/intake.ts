@@ -6,15 +6,11 @@
  * broker down, nack, no confirm in time — gets a negative ACK that says where and why, and
  * the sender keeps the message. Intake never throws: every failure becomes an answer.
  */
-import type { ChannelTopology } from '../broker/topology.js';
-import { keyHash, partitionOf, PARTITION_HEADER } from '../broker/topology.js';
-import type { Publisher } from '../broker/publisher.js';
-import { MedibusError, type ErrorCode, errorMessage } from '../errors.js';
+import type { MedibusError, ErrorCode } from '../errors.js';
 import {
   ackCode,
   buildAckText,
   checkRequired,
-  compilePath,
   encodeText,
   messageType,
   parseMessage,
@@ -23,24 +19,14 @@ import {
   type AckOutcome,
   type Hl7Message,
 } from '../hl7/index.js';
-import type { Logger } from '../log.js';
+import { hl7v2Kind } from '../kinds/hl7v2/index.js';
 import type { IngestResult, ReceivedMeta } from '../sources/types.js';
-import type { StatusBus } from '../status/events.js';
 import { uuidv7 } from '../util/ids.js';
 import { errorToAckError } from './ack-errors.js';
 import { ackControlId } from './control-id.js';
+import { asMedibusError, publishIngress, type IntakeBase } from './ingress.js';
 
-export interface IntakeOptions {
-  readonly channelId: string;
-  readonly topology: ChannelTopology;
-  readonly publisher: Publisher;
-  readonly status: StatusBus;
-  /** bound to the channel already (the runtime's child logger) */
-  readonly log: Logger;
-  /** only when the channel set `log.debug: true`: may carry message bodies */
-  readonly debugLog?: Logger;
-  /** HL7 path of the per-patient ordering key, e.g. `PID-3[1]` */
-  readonly orderingKey: string;
+export interface IntakeOptions extends IntakeBase {
   /** decoder when MSH-18 is empty */
   readonly charset: string;
   /** ms to wait for the broker's confirm before answering AE */
@@ -62,8 +48,9 @@ export interface Hl7Intake {
 const ACK_SENDER = { application: 'MEDIBUS' } as const;
 
 export function createHl7Intake(options: IntakeOptions): Hl7Intake {
-  const keyPath = compilePath(options.orderingKey);
-  const { topology, publisher, status, channelId } = options;
+  const keyPath = hl7v2Kind.compileKey(options.orderingKey);
+  const { status, channelId } = options;
+  const target = { channelId, topology: options.topology, publisher: options.publisher, timeoutMs: options.ackTimeout };
   const log = options.log;
 
   function answer(original: Hl7Message | undefined, outcome: AckOutcome, errors: readonly AckError[], text?: string): IngestResult {
@@ -85,6 +72,8 @@ export function createHl7Intake(options: IntakeOptions): Hl7Intake {
     status.emit({
       status: 'refused',
       channel: channelId,
+      kind: 'hl7v2',
+      ...(original ? { sourceId: original.header.controlId } : {}),
       controlId: original?.header.controlId,
       messageType: original ? messageType(original) : undefined,
       code,
@@ -111,38 +100,28 @@ export function createHl7Intake(options: IntakeOptions): Hl7Intake {
 
     const header = msg.header;
     const type = messageType(msg);
-    const key = keyPath.get(msg);
-    // A message with no patient key has nothing to keep in order with: spread it by its id.
-    const partition = partitionOf(key !== '' ? key : `${header.sendingApplication}|${header.controlId}`, topology.partitions);
     const messageId = uuidv7(meta.receivedAt.getTime());
     options.debugLog?.debug({ messageId, body: msg.toString() }, 'received body');
+    let partition: number;
     try {
-      await publisher.publish(
-        topology.ingress.exchange,
-        '',
-        raw,
-        {
-          messageId,
-          timestamp: Math.floor(meta.receivedAt.getTime() / 1000),
-          contentType: 'application/hl7-v2',
-          headers: {
-            [PARTITION_HEADER]: partition,
-            'medibus-channel': channelId,
-            'medibus-control-id': header.controlId,
-            'medibus-type': type,
-            'medibus-sender': `${header.sendingApplication}^${header.sendingFacility}`,
-            'medibus-key': key === '' ? '' : keyHash(key),
-            'medibus-received-at': meta.receivedAt.toISOString(),
-            'medibus-charset': msg.charset,
-          },
-        },
-        { timeoutMs: options.ackTimeout },
-      );
+      // the bytes as received: the sender's encoding (MSH-18) travels in medibus-charset
+      partition = await publishIngress(target, {
+        kind: 'hl7v2',
+        contentType: hl7v2Kind.contentType,
+        body: raw,
+        messageId,
+        receivedAt: meta.receivedAt,
+        sourceId: header.controlId,
+        type,
+        sender: `${header.sendingApplication}^${header.sendingFacility}`,
+        key: keyPath({ kind: 'hl7v2', message: msg }),
+        extra: { 'medibus-control-id': header.controlId, 'medibus-charset': msg.charset },
+      });
     } catch (error) {
       const failure = asMedibusError(error);
       return refuse(msg, failure, meta, 'error');
     }
-    status.emit({ status: 'received', channel: channelId, messageId, controlId: header.controlId, messageType: type });
+    status.emit({ status: 'received', channel: channelId, messageId, kind: 'hl7v2', sourceId: header.controlId, controlId: header.controlId, messageType: type });
     const result = answer(msg, 'accept', []);
     log.info({ event: 'received', messageId, controlId: header.controlId, type, partition, ack: result.ackCode, remote: meta.remote }, 'message received');
     return { ...result, messageId };
@@ -167,9 +146,4 @@ function firstLine(bytes: Buffer): Buffer {
     if (bytes[i] === 0x0d || bytes[i] === 0x0a) return bytes.subarray(0, i);
   }
   return bytes;
-}
-
-function asMedibusError(error: unknown): MedibusError {
-  if (error instanceof MedibusError) return error;
-  return new MedibusError('MEDIBUS_ERR_INTERNAL', errorMessage(error), { cause: error });
 }

@@ -8,13 +8,15 @@
  */
 import { displayPath, type Diagnostic } from '../config/diagnostics.js';
 import { didYouMean } from '../config/suggest.js';
+import { sourceKind, type ConnectorSchemaSpec } from '../config/schema.js';
 import type { ChannelConfig, LoadedChannel } from '../config/types.js';
+import type { PayloadKind } from '../kinds/types.js';
 import { locateInFile } from '../config/yaml.js';
 import type { Env } from '../config/env.js';
 import { isMedibusError } from '../errors.js';
 import { loadMappings, type CompiledMapping } from '../mapping/index.js';
 import { createFilter } from './filter.js';
-import type { TransformPlan } from './transform-step.js';
+import type { MessageMapping, TransformPlan } from './transform-step.js';
 
 /** The charset a channel's source decodes with when MSH-18 is empty (its `charset` key, if it has one). */
 export function sourceCharset(config: ChannelConfig): string {
@@ -22,15 +24,20 @@ export function sourceCharset(config: ChannelConfig): string {
   return typeof charset === 'string' ? charset : 'UTF-8';
 }
 
-/** The plan of one channel whose mapping (if it names one) is already compiled. */
-export function planChannel(channel: LoadedChannel, mapping: CompiledMapping | undefined): TransformPlan {
+/**
+ * The plan of one channel whose mapping (if it names one) is already compiled. `kind` is the
+ * one its source hands on (the registry's spec for its type, unless given).
+ */
+export function planChannel(channel: LoadedChannel, mapping: MessageMapping | undefined, kind: PayloadKind = sourceKind(channel.config.source.type)): TransformPlan {
   const { config } = channel;
+  // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
+  const mapped = mapping !== undefined && mapping.messageTypes.length > 0 ? mapping.messageTypes : undefined;
   return Object.freeze({
     channelId: config.id,
     file: channel.file,
+    kind,
     filter: createFilter({
-      // Without an explicit list, a channel takes what its mapping handles; the rest is filtered.
-      messageTypes: config.filter?.messageTypes ?? mapping?.messageTypes,
+      ...(kind === 'hl7v2' ? { messageTypes: config.filter?.messageTypes ?? mapped } : { types: config.filter?.types ?? mapped }),
       when: config.filter?.when,
       where: channel.file,
     }),
@@ -55,7 +62,7 @@ export interface ChannelPlans {
  * every channel. A `transform.mapping` that names no mapping is an error at the `mapping:`
  * value of the channel file, with the known ids.
  */
-export async function planChannels(channels: readonly LoadedChannel[], options: { mappingsDir: string; env?: Env }): Promise<ChannelPlans> {
+export async function planChannels(channels: readonly LoadedChannel[], options: { mappingsDir: string; env?: Env; sources?: readonly ConnectorSchemaSpec[] }): Promise<ChannelPlans> {
   const needed = channels.some((c) => c.config.transform !== undefined);
   const loaded = needed ? await loadMappings(options.mappingsDir, options.env ? { env: options.env } : {}) : { mappings: new Map<string, CompiledMapping>(), diagnostics: [] };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
@@ -79,8 +86,21 @@ export async function planChannels(channels: readonly LoadedChannel[], options: 
       });
       continue;
     }
+    const kind = sourceKind(channel.config.source.type, options.sources);
+    if (mapping !== undefined && mapping.input !== kind) {
+      const position = await locateInFile(channel.file, ['transform', 'mapping']);
+      diagnostics.push({
+        file: channel.file,
+        ...position,
+        severity: 'error',
+        code: 'MEDIBUS_ERR_KIND_MISMATCH',
+        path: 'transform.mapping',
+        message: `mapping "${mapping.id}" reads ${mapping.input} (its input:), but the source type ${channel.config.source.type} hands on ${kind}`,
+      });
+      continue;
+    }
     try {
-      plans.set(channel.config.id, planChannel(channel, mapping));
+      plans.set(channel.config.id, planChannel(channel, mapping, kind));
     } catch (error) {
       if (!isMedibusError(error)) throw error;
       const position = await locateInFile(channel.file, ['filter', 'when']);

@@ -12,16 +12,21 @@
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import { errorMessage, formatLocation, isMedibusError, MedibusError } from '../errors.js';
-import { ackCode, assertRequired, checkRequired, messageType, parseMessage, type AckError, type Hl7Message } from '../hl7/index.js';
+import { ackCode, assertRequired, checkRequired, Hl7Message, messageType, parseMessage, type AckError } from '../hl7/index.js';
+import { anyKindSpec } from '../kinds/registry.js';
+import type { Hl7Payload, Payload, PayloadKind } from '../kinds/types.js';
 import type { MessageFilter } from './filter.js';
 
-/** What the step needs of a compiled mapping. */
+/** What the step needs of a compiled mapping (src/mapping CompiledMapping is one). */
 export interface MessageMapping {
   readonly id: string;
+  /** the payload kind it reads; `hl7v2` for mappings that do not say (mapping file `input:`) */
+  readonly input: PayloadKind;
+  /** HL7: MSH-9 types; other kinds: the identity types it takes (a Modality), possibly none */
   readonly messageTypes: readonly string[];
-  convert(msg: Hl7Message, options: { validate?: boolean; timezone?: string }): Promise<{ bundle: Bundle; warnings: readonly string[] }>;
-  /** the mapping's `requires:` segments the message lacks, as the error to refuse it with */
-  missingSegments(msg: Hl7Message): MedibusError | undefined;
+  convert(payload: Payload, options: { validate?: boolean; timezone?: string }): Promise<{ bundle: Bundle; warnings: readonly string[] }>;
+  /** HL7 only: the mapping's `requires:` segments the message lacks, as the error to refuse it with */
+  missingSegments?(msg: Hl7Message): MedibusError | undefined;
 }
 
 /** How one channel transforms its messages: built once from its file (transform-plan.ts), frozen. */
@@ -29,6 +34,8 @@ export interface TransformPlan {
   readonly channelId: string;
   /** the channel file */
   readonly file: string;
+  /** the kind its source hands on (SourceSpec.kind): how ingress bodies are decoded */
+  readonly kind: PayloadKind;
   readonly filter: MessageFilter;
   /** undefined: the channel routes the HL7 message as it came (v2 destinations) */
   readonly mapping: MessageMapping | undefined;
@@ -43,7 +50,7 @@ export interface TransformPlan {
 /** MSH fields missing: the answer intake gives (AR, or CR in enhanced mode) with its ERR segments. */
 export interface Refused {
   readonly kind: 'refused';
-  readonly message: Hl7Message;
+  readonly payload: Hl7Payload;
   readonly type: string;
   readonly ackCode: string;
   readonly errors: readonly AckError[];
@@ -52,14 +59,14 @@ export interface Refused {
 
 export interface Filtered {
   readonly kind: 'filtered';
-  readonly message: Hl7Message;
+  readonly payload: Payload;
   readonly type: string;
   readonly reason: string;
 }
 
 export interface Converted {
   readonly kind: 'converted';
-  readonly message: Hl7Message;
+  readonly payload: Payload;
   readonly type: string;
   /** undefined when the channel has no mapping */
   readonly bundle: Bundle | undefined;
@@ -69,7 +76,7 @@ export interface Converted {
 export interface Failed {
   readonly kind: 'failed';
   /** undefined when the bytes did not parse */
-  readonly message: Hl7Message | undefined;
+  readonly payload: Payload | undefined;
   readonly type: string | undefined;
   /** a non-medibus error (a bug) is wrapped as MEDIBUS_ERR_INTERNAL, with it as the cause */
   readonly error: MedibusError;
@@ -88,6 +95,19 @@ export function parseStep(raw: Buffer, charset: string): { readonly kind: 'parse
   }
 }
 
+/** An ingress body of `kind` → its payload (src/kinds/<kind> decode); Failed when it does not read. */
+export function decodeStep(body: Buffer, kind: PayloadKind, charset: string): { readonly kind: 'decoded'; readonly payload: Payload } | Failed {
+  if (kind === 'hl7v2') {
+    const parsed = parseStep(body, charset);
+    return parsed.kind === 'failed' ? parsed : { kind: 'decoded', payload: { kind: 'hl7v2', message: parsed.message } };
+  }
+  try {
+    return { kind: 'decoded', payload: anyKindSpec(kind).decode(body, charset) };
+  } catch (error) {
+    return failed(undefined, error);
+  }
+}
+
 /** Intake's verdict on the MSH fields: undefined when the message would be accepted. */
 export function intakeCheck(msg: Hl7Message): Refused | undefined {
   try {
@@ -95,36 +115,49 @@ export function intakeCheck(msg: Hl7Message): Refused | undefined {
     return undefined;
   } catch (error) {
     if (!isMedibusError(error)) throw error;
-    return { kind: 'refused', message: msg, type: messageType(msg), ackCode: ackCode(msg, 'reject'), errors: checkRequired(msg), error };
+    return { kind: 'refused', payload: { kind: 'hl7v2', message: msg }, type: messageType(msg), ackCode: ackCode(msg, 'reject'), errors: checkRequired(msg), error };
   }
 }
 
-/** Raw bytes (decoded with `charset`, else the plan's) or a parsed message → the outcome. */
-export async function transformStep(input: Buffer | Hl7Message, plan: TransformPlan, charset?: string): Promise<StepOutcome> {
-  let msg: Hl7Message;
+/** The type a payload is filtered and reported by: MSH-9 for HL7, the kind's identity type otherwise. */
+export function typeOf(payload: Payload): string {
+  return payload.kind === 'hl7v2' ? messageType(payload.message) : anyKindSpec(payload.kind).identity(payload).type;
+}
+
+/**
+ * Raw bytes (of the plan's kind; HL7 decoded with `charset`, else the plan's), a parsed HL7
+ * message or a payload → the outcome.
+ */
+export async function transformStep(input: Buffer | Hl7Message | Payload, plan: TransformPlan, charset?: string): Promise<StepOutcome> {
+  let payload: Payload;
   if (Buffer.isBuffer(input)) {
-    const parsed = parseStep(input, charset || plan.charset);
-    if (parsed.kind === 'failed') return parsed;
-    msg = parsed.message;
-  } else msg = input;
+    const decoded = decodeStep(input, plan.kind, charset || plan.charset);
+    if (decoded.kind === 'failed') return decoded;
+    payload = decoded.payload;
+  } else payload = input instanceof Hl7Message ? { kind: 'hl7v2', message: input } : input;
 
-  const refused = intakeCheck(msg);
-  if (refused !== undefined) return refused;
-  const type = messageType(msg);
+  if (payload.kind === 'hl7v2') {
+    const refused = intakeCheck(payload.message);
+    if (refused !== undefined) return refused;
+  }
+  let type: string | undefined;
   try {
-    const why = await plan.filter.check(msg, type);
-    if (why !== undefined) return { kind: 'filtered', message: msg, type, reason: why };
-    if (plan.mapping === undefined) return { kind: 'converted', message: msg, type, bundle: undefined, warnings: [] };
-    const { bundle, warnings } = await plan.mapping.convert(msg, { validate: plan.validate, ...(plan.timezone ? { timezone: plan.timezone } : {}) });
-    return { kind: 'converted', message: msg, type, bundle, warnings };
+    type = typeOf(payload);
+    if (payload.kind !== plan.kind) throw new MedibusError('MEDIBUS_ERR_KIND_MISMATCH', `channel ${plan.channelId} takes ${plan.kind} payloads, not ${payload.kind}`);
+    const why = await plan.filter.check(payload, type);
+    if (why !== undefined) return { kind: 'filtered', payload, type, reason: why };
+    if (plan.mapping === undefined) return { kind: 'converted', payload, type, bundle: undefined, warnings: [] };
+    if (plan.mapping.input !== payload.kind) throw new MedibusError('MEDIBUS_ERR_KIND_MISMATCH', `mapping ${plan.mapping.id} reads ${plan.mapping.input}, not ${payload.kind} (its input:)`);
+    const { bundle, warnings } = await plan.mapping.convert(payload, { validate: plan.validate, ...(plan.timezone ? { timezone: plan.timezone } : {}) });
+    return { kind: 'converted', payload, type, bundle, warnings };
   } catch (error) {
-    return failed(msg, error);
+    return failed(payload, error, type);
   }
 }
 
-function failed(msg: Hl7Message | undefined, thrown: unknown): Failed {
+function failed(payload: Payload | undefined, thrown: unknown, type?: string): Failed {
   const error = isMedibusError(thrown) ? thrown : new MedibusError('MEDIBUS_ERR_INTERNAL', errorMessage(thrown), { cause: thrown });
-  return { kind: 'failed', message: msg, type: msg === undefined ? undefined : messageType(msg), error, reason: failureReason(error) };
+  return { kind: 'failed', payload, type: type ?? (payload?.kind === 'hl7v2' ? messageType(payload.message) : undefined), error, reason: failureReason(error) };
 }
 
 /**

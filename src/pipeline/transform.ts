@@ -12,13 +12,14 @@ import type { Consumer, Delivery, Disposition } from '../broker/consumer.js';
 import type { Publisher } from '../broker/publisher.js';
 import { cleanHeaders, copyProps, errorHeaders, HEADERS } from '../broker/retry.js';
 import type { ChannelTopology } from '../broker/topology.js';
-import { messageType } from '../hl7/index.js';
+import { anyKindSpec, isPayloadKind } from '../kinds/registry.js';
+import type { Payload, PayloadKind } from '../kinds/types.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
 import { RecentMessages } from './dedupe.js';
-import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header } from './envelope.js';
-import { parseStep, transformStep, type Failed, type TransformPlan } from './transform-step.js';
+import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header, type RouteEnvelope } from './envelope.js';
+import { decodeStep, transformStep, type Failed, type TransformPlan } from './transform-step.js';
 import type { Worker } from './types.js';
 
 export type { MessageMapping } from './transform-step.js';
@@ -37,7 +38,7 @@ export interface TransformWorkerOptions {
   readonly publishTimeoutMs?: number;
 }
 
-type Ids = { messageId: string; controlId: string; messageType: string };
+type Ids = { messageId: string; kind: PayloadKind; sourceId: string; controlId: string; messageType: string };
 
 export class TransformWorker implements Worker {
   readonly #o: TransformWorkerOptions;
@@ -67,25 +68,30 @@ export class TransformWorker implements Worker {
   async #handle({ message }: Delivery): Promise<Disposition> {
     const { status, plan, log } = this.#o;
     const channelId = plan.channelId;
+    // a message queued before kinds has no medibus-kind: it is HL7
+    const kind = isPayloadKind(header(message, 'medibus-kind')) ? (header(message, 'medibus-kind') as PayloadKind) : 'hl7v2';
+    const sourceId = header(message, 'medibus-source-id') || header(message, 'medibus-control-id');
     const ids: Ids = {
       messageId: typeof message.properties.messageId === 'string' ? message.properties.messageId : '',
+      kind,
+      sourceId,
       controlId: header(message, 'medibus-control-id'),
       messageType: header(message, 'medibus-type'),
     };
-    // parsed here, not in the step, because a resend is recognised before any work is done
-    const parsed = parseStep(message.content, header(message, 'medibus-charset') || plan.charset);
-    if (parsed.kind === 'failed') return this.#fail(message, ids, parsed);
-    const msg = parsed.message;
-    const h = msg.header;
-    const text = msg.toString();
-    const dedupeKey = RecentMessages.key(`${h.sendingApplication}^${h.sendingFacility}`, h.controlId, messageType(msg), afterMsh(text));
+    // decoded here, not in the step, because a resend is recognised before any work is done
+    const decoded = decodeStep(message.content, kind, header(message, 'medibus-charset') || plan.charset);
+    if (decoded.kind === 'failed') return this.#fail(message, ids, decoded);
+    const payload = decoded.payload;
+    const route = routed(payload, message.content);
+    const identity = anyKindSpec(kind).identity(payload);
+    const dedupeKey = RecentMessages.key(identity.sender, identity.sourceId, identity.type, route.sameContent);
     const original = this.#recent.get(dedupeKey);
     if (original !== undefined) {
       status.emit({ status: 'duplicate', channel: channelId, ...ids, reason: `resend of message ${original}` });
       log.info({ event: 'duplicate', ...ids, originalId: original }, 'resent message recognised; not processed again');
       return 'ack';
     }
-    const outcome = await transformStep(msg, plan);
+    const outcome = await transformStep(payload, plan);
     switch (outcome.kind) {
       case 'filtered':
         status.emit({ status: 'filtered', channel: channelId, ...ids, reason: outcome.reason });
@@ -93,7 +99,7 @@ export class TransformWorker implements Worker {
         return 'ack';
       case 'refused':
         // intake refuses these; one can only get here from a queue written by other means
-        return this.#fail(message, ids, { kind: 'failed', message: msg, type: outcome.type, error: outcome.error, reason: outcome.error.message });
+        return this.#fail(message, ids, { kind: 'failed', payload, type: outcome.type, error: outcome.error, reason: outcome.error.message });
       case 'failed':
         return this.#fail(message, ids, outcome);
       case 'converted':
@@ -103,7 +109,7 @@ export class TransformWorker implements Worker {
     }
     const bundle = outcome.bundle;
     // (a channel without destinations has no transform: channel.ts leaves its messages in ingress)
-    const content = encodeEnvelope({ hl7: text, charset: msg.charset, ...(bundle ? { bundle } : {}) });
+    const content = encodeEnvelope({ ...route.envelope, ...(bundle ? { bundle } : {}) });
     const props = { ...copyProps(message), contentType: ENVELOPE_CONTENT_TYPE, headers: cleanHeaders(message) };
     // Throws when the broker cannot confirm: the consumer requeues and we try again.
     await this.#o.publisher.publish(this.#o.topology.route, '', content, props, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });
@@ -132,8 +138,16 @@ export class TransformWorker implements Worker {
   }
 }
 
-/** Everything after the MSH segment: what a resend repeats even when it restamps MSH-7. */
-function afterMsh(text: string): string {
-  const end = text.indexOf('\r');
-  return end < 0 ? '' : text.slice(end + 1);
+/**
+ * What the envelope carries of the payload, and what a resend repeats: for HL7 everything
+ * after the MSH segment (a sender may restamp MSH-7 when it resends); for the other kinds the
+ * ingress body itself (a DICOM object sent again, the same CSV file dropped again).
+ */
+function routed(payload: Payload, body: Buffer): { envelope: RouteEnvelope; sameContent: string | Buffer } {
+  if (payload.kind === 'hl7v2') {
+    const text = payload.message.toString();
+    const end = text.indexOf('\r');
+    return { envelope: { kind: 'hl7v2', contentType: 'application/hl7-v2', original: text, charset: payload.message.charset }, sameContent: end < 0 ? '' : text.slice(end + 1) };
+  }
+  return { envelope: { kind: payload.kind, contentType: anyKindSpec(payload.kind).contentType, original: body }, sameContent: body };
 }

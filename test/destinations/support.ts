@@ -34,10 +34,12 @@ export function jsonFixture<T = unknown>(name: string): T {
 export const CP1258_BYTES = readFileSync(fixturePath('hl7', 'vi-adt-a01-cp1258.hl7'));
 
 /** A message as the delivery worker hands it over; the Bundle's bytes follow `bundle`. */
-export function outbound(overrides: Partial<Omit<OutboundMessage, 'bundleJson' | 'bundleType' | 'entries'>> = {}): OutboundMessage {
+export function outbound(overrides: Partial<Omit<OutboundMessage, 'bundleJson' | 'bundleType' | 'entries' | 'original'>> = {}): OutboundMessage {
   const base = {
     messageId: '01890a5d-ac96-774b-bcce-b302099a8057',
     channel: 'adt-from-his',
+    kind: 'hl7v2' as const,
+    sourceId: 'VN-ADT-000731',
     controlId: 'VN-ADT-000731',
     messageType: 'ADT^A01',
     bundle: jsonFixture<Bundle>('transaction-adt-a01.json') as Bundle | undefined,
@@ -49,6 +51,7 @@ export function outbound(overrides: Partial<Omit<OutboundMessage, 'bundleJson' |
   };
   return {
     ...base,
+    original: { contentType: 'application/hl7-v2', bytes: Buffer.from(base.hl7, 'utf8') },
     bundleJson: base.bundle === undefined ? undefined : Buffer.from(JSON.stringify(base.bundle), 'utf8'),
     bundleType: base.bundle?.type,
     entries: base.bundle?.entry?.length ?? 0,

@@ -6,18 +6,25 @@ import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnosti
 import { codedMessage, isMedibusError } from '../../errors.js';
 import { messageType, splitMessages, type Hl7Message } from '../../hl7/index.js';
 import { isValidTimezone, loadMapping, loadMappings, type CompiledMapping } from '../../mapping/index.js';
+import { isPayloadKind, kindOfFile } from '../../kinds/registry.js';
+import { PAYLOAD_KINDS, type PayloadKind } from '../../kinds/types.js';
 import { createFilter } from '../../pipeline/filter.js';
+import { convertKindFile } from './convert-kind.js';
 import { intakeCheck, transformStep, type TransformPlan } from '../../pipeline/transform-step.js';
 
-const USAGE = `usage: medibus convert FILE|DIR [--mapping NAME] [--mappings DIR] [--no-validate] [--timezone TZ] [--bundles]
+const USAGE = `usage: medibus convert FILE|DIR [--kind KIND] [--mapping NAME] [--mappings DIR] [--no-validate] [--timezone TZ] [--bundles]
 
 Converts each HL7 v2 message of FILE (one message, several, or a FHS/BHS batch) to a FHIR R4
 transaction Bundle and prints it as JSON. No broker is involved. A message a channel would
 refuse at intake (MSH-9, MSH-10, MSH-11 or MSH-12 empty) is reported with the AR it would get.
+A .dcm file is read as a DICOM object (its metadata, as DICOM JSON) and a .csv file as one
+message per row, each converted with a mapping whose input: is that kind; without one, the
+payload is printed as a channel would queue it.
 
 With DIR, every message file of it (*.hl7, *.txt, *.er7, *.msg, or no extension; not
 recursive) is converted and one line per file is printed: ✓ or ✗, then what failed.
 
+  --kind KIND      read FILE as hl7v2, dicom or csv whatever its name ends with
   --mapping NAME   the mapping to use: an id in DIR (adt) or a file (./my-adt.yaml); by
                    default the first mapping of DIR whose messageTypes accepts the message
   --mappings DIR   where mappings and their terminology/ tables are (default ./mappings,
@@ -35,6 +42,7 @@ export interface ConvertDeps extends CliDeps {
 
 interface Args {
   readonly file: string;
+  readonly kind: PayloadKind | undefined;
   readonly bundles: boolean;
   readonly mapping: string | undefined;
   readonly mappings: string | undefined;
@@ -83,6 +91,8 @@ interface FileResult {
 
 /** Each message of one file: its bundle on stdout (`out`), warnings and failures on stderr. */
 async function convertFile(file: string, shown: string, c: Converter, io: CliIo, out: (text: string) => void = io.out): Promise<FileResult> {
+  const kind = c.args.kind ?? kindOfFile(file) ?? 'hl7v2';
+  if (kind !== 'hl7v2') return convertOtherKind(file, shown, kind, c, io, out);
   let messages: readonly Hl7Message[];
   try {
     const batch = splitMessages(await readFile(file));
@@ -111,9 +121,10 @@ async function convertFile(file: string, shown: string, c: Converter, io: CliIo,
       fail(`${label}: a channel would refuse it with ${refused.ackCode} (${refused.error.code}): ${refused.error.message}`);
       continue;
     }
-    const mapping = c.candidates.find((m) => m.accepts(type));
+    const hl7Mappings = c.candidates.filter((m) => m.input === 'hl7v2');
+    const mapping = hl7Mappings.find((m) => m.accepts(type));
     if (mapping === undefined) {
-      const known = c.candidates.map((m) => `${m.id} (${m.messageTypes.join(', ')})`).join('; ');
+      const known = hl7Mappings.map((m) => `${m.id} (${m.messageTypes.join(', ')})`).join('; ');
       fail(`no mapping accepts the ${label}; ${c.args.mapping !== undefined ? 'the mapping given is' : `the mappings in ${c.dir} are`} ${known || 'none'}`);
       continue;
     }
@@ -137,6 +148,25 @@ async function convertFile(file: string, shown: string, c: Converter, io: CliIo,
     }
   }
   return { messages: messages.length, failed, warnings, firstFailure };
+}
+
+async function convertOtherKind(file: string, shown: string, kind: PayloadKind, c: Converter, io: CliIo, out: (text: string) => void): Promise<FileResult> {
+  let failed = 0;
+  let firstFailure: string | undefined;
+  const result = await convertKindFile(file, kind, {
+    candidates: c.candidates,
+    planFor: (mapping) => planFor(mapping, c),
+    fail: (text) => {
+      io.err(`medibus convert: ${shown}: ${text}\n`);
+      failed++;
+      firstFailure ??= firstLine(text);
+    },
+    warn: (text) => io.err(`${shown}: ${text}\n`),
+    out,
+    describe: describeError,
+    closed: c.closed,
+  });
+  return { ...result, failed, firstFailure };
 }
 
 /**
@@ -172,7 +202,7 @@ async function convertDir(root: string, c: Converter, io: CliIo, cwd: string): P
   return failedFiles > 0 ? 1 : 0;
 }
 
-const MESSAGE_FILE = /^[^.]+$|\.(hl7|txt|er7|msg)$/i;
+const MESSAGE_FILE = /^[^.]+$|\.(hl7|txt|er7|msg|dcm|dicom|csv)$/i;
 
 /** The plan a channel with this mapping and no filter of its own would run. */
 function planFor(mapping: CompiledMapping, c: Converter): TransformPlan {
@@ -181,7 +211,8 @@ function planFor(mapping: CompiledMapping, c: Converter): TransformPlan {
     plan = {
       channelId: 'convert',
       file: mapping.file,
-      filter: createFilter({ messageTypes: mapping.messageTypes, where: mapping.file }),
+      kind: mapping.input,
+      filter: createFilter({ ...(mapping.input === 'hl7v2' ? { messageTypes: mapping.messageTypes } : {}), where: mapping.file }),
       mapping,
       validate: c.args.validate,
       timezone: c.args.timezone,
@@ -208,6 +239,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let validate = true;
   let bundles = false;
   let timezone: string | undefined;
+  let kind: PayloadKind | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string | undefined => (i + 1 < argv.length ? argv[++i] : undefined);
@@ -221,6 +253,12 @@ function parseArgs(argv: readonly string[]): Args | string {
       case '--timezone':
         if ((timezone = value()) === undefined) return '--timezone needs a zone, e.g. Asia/Ho_Chi_Minh or +07:00';
         break;
+      case '--kind': {
+        const named = value();
+        if (!isPayloadKind(named)) return `--kind needs one of ${PAYLOAD_KINDS.join(', ')}`;
+        kind = named;
+        break;
+      }
       case '--no-validate':
         validate = false;
         break;
@@ -233,9 +271,9 @@ function parseArgs(argv: readonly string[]): Args | string {
         file = arg;
     }
   }
-  if (file === undefined) return 'which file? give an HL7 v2 file, or a folder of them, to convert';
+  if (file === undefined) return 'which file? give an HL7 v2, DICOM (.dcm) or CSV file, or a folder of them, to convert';
   if (timezone !== undefined && !isValidTimezone(timezone)) return `--timezone "${timezone}" is neither an IANA zone (Asia/Ho_Chi_Minh) nor an offset (+07:00)`;
-  return { file, bundles, mapping, mappings, validate, timezone };
+  return { file, kind, bundles, mapping, mappings, validate, timezone };
 }
 
 /** ./mappings when the working directory has one, else the mappings shipped with medibus */

@@ -104,13 +104,20 @@ function listLine(msg: GetMessage, now: number): string {
   const attempts = header(msg, HEADERS.attempts);
   const fields = [
     messageId(msg) || '(no id)',
-    `control=${header(msg, 'medibus-control-id') || '-'}`,
+    // HL7 lines as before kinds; a DICOM object or CSV row by its own id (SOP Instance UID, sha256:line)
+    sourceField(msg),
     `type=${header(msg, 'medibus-type') || '-'}`,
     `attempts=${attempts || '-'}`,
     `age=${age(msg, now)}`,
     `${code || 'no code'}: ${reason || '(no reason)'}`,
   ];
   return fields.join('  ');
+}
+
+function sourceField(msg: GetMessage): string {
+  const kind = header(msg, 'medibus-kind');
+  if (kind === '' || kind === 'hl7v2') return `control=${header(msg, 'medibus-control-id') || '-'}`;
+  return `${kind}=${header(msg, 'medibus-source-id') || '-'}`;
 }
 
 /** Since it was dead-lettered (medibus-dead-at), else since it was received (AMQP timestamp, seconds). */

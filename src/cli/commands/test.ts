@@ -6,7 +6,8 @@ import { displayPath, formatDiagnostic, hasErrors } from '../../config/diagnosti
 import { loadChannels } from '../../config/load.js';
 import type { ChannelTest, LoadedChannel } from '../../config/types.js';
 import { codedMessage } from '../../errors.js';
-import { splitMessages, type Hl7Message } from '../../hl7/index.js';
+import { anyKindSpec } from '../../kinds/registry.js';
+import type { Payload } from '../../kinds/types.js';
 import { checkExpectation, type ExpectationResult } from '../../mapping/expectations.js';
 import { planChannels } from '../../pipeline/transform-plan.js';
 import { transformStep, type TransformPlan } from '../../pipeline/transform-step.js';
@@ -15,7 +16,9 @@ import { defaultMappingsDir } from './convert.js';
 const USAGE = `usage: medibus test [--channels DIR] [--mappings DIR]
 
 Runs the tests: blocks of every channel file of DIR (default ./channels): each input (a path
-relative to the channel file) goes through the channel's filter and mapping, and each
+relative to the channel file, of the kind the channel's source hands on: HL7 v2 messages, a
+DICOM object, a CSV file whose rows are each a message) goes through the channel's filter and
+mapping, and each
 expectation — a FHIRPath expression with equals, exists or count — is checked on the
 resulting Bundle. An expression that starts with a resource type is evaluated on each
 resource of that type. Prints one line per test, with a diff for failures; exits 1 if any
@@ -88,14 +91,18 @@ async function runTest(channel: LoadedChannel, test: ChannelTest, plan: Transfor
 
   const bundles: Bundle[] = [];
   const notes: string[] = [];
-  let messages: readonly Hl7Message[];
+  // the input is of the channel's kind: HL7 message(s), a DICOM object, a CSV file (a row a message)
+  let payloads: readonly Payload[];
   try {
-    ({ messages } = splitMessages(await readFile(input)));
+    const reading = await anyKindSpec(plan.kind).readFile(await readFile(input), path.basename(input));
+    const unreadable = reading.failures[0];
+    if (unreadable !== undefined) return { passed: false, details: [`cannot read ${unreadable.where}: ${codedMessage(unreadable.error)}`, where] };
+    payloads = reading.payloads;
   } catch (error) {
     return { passed: false, details: [`cannot read the input: ${codedMessage(error)}`, where] };
   }
-  for (const msg of messages) {
-    const outcome = await transformStep(msg, plan);
+  for (const payload of payloads) {
+    const outcome = await transformStep(payload, plan);
     switch (outcome.kind) {
       case 'refused':
         notes.push(`refused with ${outcome.ackCode} at intake: ${outcome.error.message}`);

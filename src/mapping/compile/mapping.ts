@@ -36,6 +36,10 @@ export function compileMapping(
     if (table.file !== undefined && table.codes !== undefined) cx.error(['tables', name], 'a table is either inline (codes:) or in a file (file:), not both');
     if (table.file === undefined && table.codes === undefined) cx.error(['tables', name], 'a table needs codes: (inline) or file: (a table file relative to this mapping)');
   }
+  if (doc.input !== undefined && doc.input !== 'hl7v2') {
+    // the dicom and csv dialects come with their own path readers (branch mapdicom)
+    cx.error(['input'], `input: ${doc.input} is not readable by this mapping compiler yet; only hl7v2 mappings compile`);
+  }
   cx.structure = compileStructure(cx, doc.structure);
   const resources = compileResources(cx, doc.resources);
   if (cx.diagnostics.some((d) => d.severity === 'error')) return { mapping: undefined, diagnostics: cx.diagnostics };

@@ -186,6 +186,12 @@ export function mappingSchema(): JsonSchema {
     required: ['id', 'messageTypes', 'resources'],
     properties: {
       id: { type: 'string', pattern: MAPPING_ID_PATTERN, description: 'The mapping\'s name: a channel\'s transform.mapping names it, and the file is mappings/<id>.yaml.', examples: ['adt', 'oru-r01'] },
+      input: {
+        enum: ['hl7v2', 'dicom', 'csv'],
+        default: 'hl7v2',
+        description: 'The payload kind the mapping reads: hl7v2 (HL7 v2 paths such as PID-3), dicom (keywords or tags), csv (column names). A channel whose source hands on another kind is refused by validate.',
+        examples: ['dicom'],
+      },
       description: { type: 'string', description: 'What the mapping does, for people.', examples: ['ADT A01/A04/A08 → Patient, Encounter'] },
       messageTypes: {
         type: 'array',

@@ -6,6 +6,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import type { MedibusError } from '../../errors.js';
 import type { Hl7Message } from '../../hl7/index.js';
+import type { Payload, PayloadKind } from '../../kinds/types.js';
 
 export const UNMAPPED_POLICIES = ['keep', 'warn', 'reject', 'drop'] as const;
 /**
@@ -89,6 +90,8 @@ export interface TableDoc {
 export interface MappingDoc {
   readonly id: string;
   readonly description?: string;
+  /** the payload kind the mapping reads; hl7v2 when the file does not say */
+  readonly input?: PayloadKind;
   readonly messageTypes: readonly string[];
   /** segments the message must carry: for every type, or by message type (`ADT^A40`, `ADT^*`) */
   readonly requires?: readonly string[] | Readonly<Record<string, readonly string[]>>;
@@ -120,6 +123,8 @@ export interface CompiledMapping {
   readonly description: string | undefined;
   /** absolute path of the mapping file */
   readonly file: string;
+  /** the payload kind it reads: a channel whose source hands on another kind is a validate error */
+  readonly input: PayloadKind;
   readonly messageTypes: readonly string[];
   /** true when some rule is a JSONata `expr` (then only the async convert() can run it) */
   readonly usesExpressions: boolean;
@@ -136,7 +141,7 @@ export interface CompiledMapping {
    * MEDIBUS_ERR_MAPPING_RUNTIME (message type not accepted, empty key …, with segment and field),
    * MEDIBUS_ERR_MAPPING_UNMAPPED_CODE, MEDIBUS_ERR_MAPPING_INVALID_FHIR.
    */
-  convert(msg: Hl7Message, options?: ConvertOptions): Promise<ConvertResult>;
+  convert(input: Hl7Message | Payload, options?: ConvertOptions): Promise<ConvertResult>;
   /** The same without a Promise, for mappings without `expr` rules (throws MEDIBUS_ERR_MAPPING_RUNTIME otherwise). */
-  convertSync(msg: Hl7Message, options?: ConvertOptions): ConvertResult;
+  convertSync(input: Hl7Message | Payload, options?: ConvertOptions): ConvertResult;
 }

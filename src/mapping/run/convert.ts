@@ -17,7 +17,8 @@
  * expressions may be an effect of a missing value, so it only counts in a complete pass.
  */
 import { MedibusError } from '../../errors.js';
-import type { Hl7Message } from '../../hl7/index.js';
+import { Hl7Message } from '../../hl7/index.js';
+import type { Payload } from '../../kinds/types.js';
 import { addKeyIdentifier, assembleBundle } from './bundle.js';
 import type { ResourcePlan } from './compiled.js';
 import { isValidTimezone } from '../hl7v2/datatypes/index.js';
@@ -97,18 +98,21 @@ export function createMapping(program: MappingProgram): CompiledMapping {
     id: program.id,
     description: program.description,
     file: program.file,
+    input: 'hl7v2',
     messageTypes: program.messageTypes,
     usesExpressions: program.usesExpressions,
     accepts,
     missingSegments,
-    convertSync(msg: Hl7Message, options: ConvertOptions = {}): ConvertResult {
+    convertSync(input: Hl7Message | Payload, options: ConvertOptions = {}): ConvertResult {
+      const msg = hl7Of(input, program.id);
       if (program.usesExpressions) {
         throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `mapping ${program.id} has expr: rules, which evaluate asynchronously: use convert()`);
       }
       const run = new Run(prepare(msg), settings(options, msg), new Map());
       return finish(execute(program, run), run, options);
     },
-    async convert(msg: Hl7Message, options: ConvertOptions = {}): Promise<ConvertResult> {
+    async convert(input: Hl7Message | Payload, options: ConvertOptions = {}): Promise<ConvertResult> {
+      const msg = hl7Of(input, program.id);
       const tree = prepare(msg);
       const results = new Map<string, unknown>();
       const passSettings = settings(options, msg);
@@ -217,4 +221,11 @@ function plan(rules: readonly ResourcePlan[], scope: Scope, run: Run, out: Plann
       plan(rule.children, s, run, out);
     }
   }
+}
+
+/** The HL7 message of an `input: hl7v2` mapping's argument; another kind is not this mapping's. */
+function hl7Of(input: Hl7Message | Payload, id: string): Hl7Message {
+  if (input instanceof Hl7Message) return input;
+  if (input.kind === 'hl7v2') return input.message;
+  throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `mapping ${id} reads hl7v2 messages, not ${input.kind} payloads (input:)`);
 }

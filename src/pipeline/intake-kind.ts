@@ -1,0 +1,66 @@
+/**
+ * Intake for payloads of every kind but HL7-over-MLLP (which answers with ACKs, intake.ts): a
+ * DICOM object's metadata or CSV row(s) → the channel's durable ingress → the outcome the
+ * source renders (a C-STORE status, a file moved to done/ or failed/).
+ *
+ * The same rule as for HL7 (docs/architecture.md, "ACK after confirm"): `accepted` only once
+ * RabbitMQ confirmed the persistent publish. A payload of another kind than the channel's, one
+ * without an identity, or a key the kind cannot read is refused (not retryable: sending it
+ * again changes nothing); a broker that is down, nacks or does not confirm in time is refused
+ * as retryable, so the sender keeps its copy. Never rejects.
+ */
+import { MedibusError } from '../errors.js';
+import { anyKindSpec } from '../kinds/registry.js';
+import type { Payload, PayloadIdentity, PayloadKind } from '../kinds/types.js';
+import type { IngestOutcome, ReceivedMeta } from '../sources/types.js';
+import { uuidv7 } from '../util/ids.js';
+import { asMedibusError, publishIngress, type IntakeBase } from './ingress.js';
+
+export interface KindIntakeOptions extends IntakeBase {
+  /** the kind the channel's source hands on (SourceSpec.kind) */
+  readonly kind: PayloadKind;
+  /** ms to wait for the broker's confirm */
+  readonly confirmTimeout: number;
+}
+
+export function createKindIntake(options: KindIntakeOptions): (payload: Payload, meta: ReceivedMeta) => Promise<IngestOutcome> {
+  const { channelId, status, log } = options;
+  const spec = anyKindSpec(options.kind);
+  const key = spec.compileKey(options.orderingKey);
+  const target = { channelId, topology: options.topology, publisher: options.publisher, timeoutMs: options.confirmTimeout };
+  const where = (meta: ReceivedMeta) => ({ ...(meta.remote ? { remote: meta.remote } : {}), ...(meta.file ? { file: meta.file } : {}), ...(meta.callingAe ? { callingAe: meta.callingAe } : {}) });
+
+  function refuse(error: MedibusError, meta: ReceivedMeta, sourceId: string | undefined, type: string | undefined): IngestOutcome {
+    status.emit({ status: 'refused', channel: channelId, kind: options.kind, ...(sourceId ? { sourceId } : {}), ...(type ? { messageType: type } : {}), code: error.code, reason: error.message });
+    log.warn({ event: 'refused', kind: options.kind, sourceId, type, code: error.code, reason: error.message, retryable: error.retryable, ...where(meta) }, 'message refused');
+    return { accepted: false, error, retryable: error.retryable };
+  }
+
+  return async (payload, meta) => {
+    if (payload.kind !== options.kind) {
+      return refuse(new MedibusError('MEDIBUS_ERR_KIND_MISMATCH', `channel ${channelId} takes ${options.kind} payloads, not ${payload.kind}`), meta, undefined, undefined);
+    }
+    let identity: PayloadIdentity;
+    let body: Buffer;
+    let patientKey: string;
+    try {
+      identity = spec.identity(payload);
+      if (identity.sourceId === '') throw new MedibusError('MEDIBUS_ERR_KIND_BODY', `${payload.kind} payload has no identity (SOP Instance UID / row line)`);
+      patientKey = key(payload);
+      body = spec.encode(payload);
+    } catch (error) {
+      return refuse(asMedibusError(error), meta, undefined, undefined);
+    }
+    const messageId = uuidv7(meta.receivedAt.getTime());
+    options.debugLog?.debug({ messageId, body: body.toString('utf8') }, 'received body');
+    let partition: number;
+    try {
+      partition = await publishIngress(target, { kind: payload.kind, contentType: spec.contentType, body, messageId, receivedAt: meta.receivedAt, ...identity, key: patientKey });
+    } catch (error) {
+      return refuse(asMedibusError(error), meta, identity.sourceId, identity.type);
+    }
+    status.emit({ status: 'received', channel: channelId, messageId, kind: payload.kind, sourceId: identity.sourceId, messageType: identity.type });
+    log.info({ event: 'received', messageId, kind: payload.kind, sourceId: identity.sourceId, type: identity.type, partition, bytes: body.length, ...where(meta) }, 'message received');
+    return { accepted: true, messageId };
+  };
+}
