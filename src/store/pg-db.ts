@@ -49,6 +49,8 @@ export async function openPostgres(o: PgOptions): Promise<Db> {
     max: o.max ?? 4,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
     statement_timeout: o.statementTimeoutMs ?? 30000,
+    // client side as well: a stalled network (no RST, no bytes) fails the query instead of hanging the writer
+    query_timeout: (o.statementTimeoutMs ?? 30000) + 5000,
     // a dead peer (the host gone, a black-holed network) is noticed within a minute, not TCP's hours
     keepAlive: true,
     idleTimeoutMillis: 30000,

@@ -96,6 +96,8 @@ export function conformance(backend: Backend, open: (sealer?: ContentSealer) => 
       expect(m.destinations).toEqual({ emr: 'sent' });
       expect(m.receivedAt.getTime()).toBe(t0);
       expect(m.timeline.map((e) => e.status)).toEqual(['received', 'retrying', 'sent']);
+      expect((await store.counters())['adt']).toEqual({ received: 1, retrying: 1, sent: 1 });
+      expect((await store.series('adt', 1, new Date(t0 + 50)))[0]!.counts).toEqual({ received: 1, retrying: 1, sent: 1 });
     });
 
     it('metadata mode keeps no payload and no clear identifier, yet finds the message by patient identifier', async () => {
