@@ -72,6 +72,10 @@ export async function openPostgres(o: PgOptions): Promise<Db> {
     tx: <T>(fn: (tq: Queryable) => Promise<T>): Promise<T> =>
       lock.run(async () => {
         const client = await pool.connect();
+        // a socket error between two statements is emitted on the client, not on a query;
+        // the next statement fails with it and the batch is retried
+        const ignore = (): void => undefined;
+        client.on('error', ignore);
         let broken = false;
         try {
           await client.query('BEGIN');
@@ -86,6 +90,7 @@ export async function openPostgres(o: PgOptions): Promise<Db> {
           }
           throw error;
         } finally {
+          client.off('error', ignore);
           client.release(broken);
         }
       }),
