@@ -27,26 +27,25 @@ export function lazyStore(backend: MessageStore['backend'], open: () => Promise<
   const target = {} as MessageStore;
   return new Proxy(target, {
     get(_t, prop: keyof MessageStore) {
-      switch (prop) {
-        case 'backend':
-          return backend;
-        case 'exportAudit':
-          return (query: Parameters<MessageStore['exportAudit']>[0]) =>
-            (async function* () {
-              yield* (await get()).exportAudit(query);
-            })();
-        case 'close':
-          return async () => {
-            closed = true;
-            const store = await current?.catch(() => undefined);
-            await store?.close();
-          };
-        default:
-          return async (...args: unknown[]) => {
-            const store = await get();
-            return (store[prop] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
-          };
+      if (prop === 'backend') return backend;
+      if (prop === 'exportAudit') {
+        return (query: Parameters<MessageStore['exportAudit']>[0]) =>
+          (async function* () {
+            yield* (await get()).exportAudit(query);
+          })();
       }
+      if (prop === 'close') {
+        return async () => {
+          closed = true;
+          const store = await current?.catch(() => undefined);
+          await store?.close();
+        };
+      }
+      // every other member is an async method: forward it once the store is open
+      return async (...args: unknown[]) => {
+        const store = await get();
+        return (store[prop] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+      };
     },
   });
 }

@@ -35,6 +35,9 @@ function alive(pid: number): boolean {
   }
 }
 
+/** lock files this process holds (a second Spill on one directory in one process is refused too) */
+const HELD = new Set<string>();
+
 const SEGMENT = /^spill-(\d{12})\.ndjson$/;
 
 export class Spill {
@@ -73,10 +76,12 @@ export class Spill {
    */
   async #lock(): Promise<void> {
     const file = path.join(this.#dir, 'lock');
+    if (HELD.has(file)) throw new MedibusError('MEDIBUS_ERR_STORE_CONFIG', `${this.#dir} is in use by another store of this process; give each instance its own MEDIBUS_DATA_DIR`);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await writeFile(file, String(process.pid), { flag: 'wx' });
         this.#lockFile = file;
+        HELD.add(file);
         return;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -92,7 +97,10 @@ export class Spill {
   /** releases the directory lock */
   async release(): Promise<void> {
     await this.#chain;
-    if (this.#lockFile) await rm(this.#lockFile, { force: true });
+    if (this.#lockFile) {
+      await rm(this.#lockFile, { force: true });
+      HELD.delete(this.#lockFile);
+    }
     this.#lockFile = undefined;
   }
 
