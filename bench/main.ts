@@ -8,6 +8,7 @@ import { runMllpBench } from './mllp.js';
 import { runMappingBench } from './mapping.js';
 import { runFhirServerBench } from './fhir-server.js';
 import { runE2eBench } from './e2e.js';
+import { runStoreBench } from './store.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   parser: runParserBench,
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   mapping: runMappingBench,
   'fhir-server': () => runFhirServerBench(),
   e2e: () => runE2eBench(),
+  store: runStoreBench,
 };
 
 async function main(): Promise<void> {
