@@ -27,9 +27,11 @@ import ts from 'typescript';
  * know each other still get an order here; the order is the one the code has.
  */
 export const LAYERS = [
-  'util',
+  // errors.ts imports nothing; util may throw its coded errors (util/at-rest.ts, util/tls.ts)
   'errors',
+  'util',
   'log',
+  'tls',
   'hl7',
   'dicom',
   'csv',

@@ -33,8 +33,8 @@ export interface EngineOptions {
   readonly status?: StatusBus;
   /** how long start() waits for the broker before starting the sources anyway (ms) */
   readonly brokerWaitMs?: number;
-  /** heartbeat and reconnect tuning (tests reconnect faster than production) */
-  readonly broker?: Pick<BrokerOptions, 'heartbeatSeconds' | 'connectTimeoutMs' | 'reconnect'>;
+  /** heartbeat and reconnect tuning (tests reconnect faster than production), and TLS for amqps:// */
+  readonly broker?: Pick<BrokerOptions, 'heartbeatSeconds' | 'connectTimeoutMs' | 'reconnect' | 'tls'>;
   /** how often, at most, a broker outage is logged while it lasts (ms; default 30 s) */
   readonly outageLogIntervalMs?: number;
   /**

@@ -81,6 +81,15 @@ export const ERRORS = {
   MEDIBUS_ERR_STORE_UNAVAILABLE: { retryable: true, hint: 'The message store is unreachable or failing; messages still flow, their history is kept in memory or the spill file and written when it returns.' },
   MEDIBUS_ERR_STORE_SCHEMA: { retryable: false, hint: 'The store holds a newer schema than this medibus knows; upgrade medibus, or point it at another database.' },
 
+  // --- TLS (src/util/tls.ts) ---
+  MEDIBUS_ERR_TLS_CONFIG: { retryable: false, hint: 'A tls block names a certificate, key or CA file that is missing, unreadable or not PEM, or a key that does not match its certificate; see docs/security.md for the openssl commands.' },
+  MEDIBUS_ERR_TLS_REFUSED: { retryable: false, hint: 'The peer\'s certificate was missing, not signed by the configured CA, or its subject is not in allowedSubjects.' },
+
+  // --- payloads at rest (src/util/at-rest.ts) ---
+  MEDIBUS_ERR_AT_REST_KEY: { retryable: false, hint: 'MEDIBUS_AT_REST_KEY (or _KEY_FILE) must hold 32 bytes as base64 or hex: make one with openssl rand -base64 32.' },
+  MEDIBUS_ERR_AT_REST_UNKNOWN_KEY: { retryable: false, hint: 'The data was sealed with a key that is not configured: list the old key in MEDIBUS_AT_REST_OLD_KEYS or MEDIBUS_AT_REST_OLD_KEY_FILES.' },
+  MEDIBUS_ERR_AT_REST_TAMPERED: { retryable: false, hint: 'The sealed data fails its integrity check (changed, truncated or not sealed by medibus); restore it from a backup.' },
+
   // --- runtime ---
   MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },
   MEDIBUS_ERR_INTERNAL: { retryable: false, hint: 'This is a bug in medibus; please report it with the log line.' },

@@ -16,6 +16,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { errorMessage, MedibusError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { createTlsClient, type TlsClient, type TlsConfig } from '../tls/index.js';
 import { settlesWithin } from '../util/settle.js';
 
 export interface BrokerOptions {
@@ -30,6 +31,12 @@ export interface BrokerOptions {
   readonly connectTimeoutMs?: number;
   /** reconnect backoff: doubles from initial to max (ms); defaults 250 and 15000 */
   readonly reconnect?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * For amqps:// URLs: the CA to trust and the client certificate to present (RabbitMQ's
+   * ssl_options.verify = verify_peer), read again at each (re)connect once the files change.
+   * The engine's comes from MEDIBUS_AMQP_TLS_* (cli/broker-options.ts).
+   */
+  readonly tls?: TlsConfig;
 }
 
 export type ConnectHook = (connection: ChannelModel) => Promise<void>;
@@ -58,6 +65,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
   readonly #connectTimeout: number;
   readonly #initialDelay: number;
   readonly #maxDelay: number;
+  readonly #tls: TlsClient | undefined;
   #hooks: Hook[] = [];
   #connection: ChannelModel | undefined;
   #ready = false;
@@ -85,6 +93,10 @@ export class Broker extends EventEmitter<BrokerEvents> {
     this.#initialDelay = options.reconnect?.initialDelayMs ?? 250;
     this.#maxDelay = options.reconnect?.maxDelayMs ?? 15_000;
     this.#log = (options.logger ?? silentLogger).child({ component: 'broker', connection: this.#name, broker: redact(options.url) });
+    if (options.tls !== undefined && !options.url.startsWith('amqps://')) {
+      throw new MedibusError('MEDIBUS_ERR_TLS_CONFIG', `TLS files are set for RabbitMQ but the URL "${redact(options.url)}" is amqp://: use amqps:// (RabbitMQ's TLS port is 5671 by default)`);
+    }
+    this.#tls = options.tls === undefined ? undefined : createTlsClient(options.tls, { name: `broker ${this.#name}`, log: this.#log });
   }
 
   /** connected, and every hook has run on this connection */
@@ -162,6 +174,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#tls?.close();
     await this.#attempt;
     const connection = this.#connection;
     if (connection) {
@@ -188,6 +201,7 @@ export class Broker extends EventEmitter<BrokerEvents> {
         noDelay: true,
         timeout: this.#connectTimeout,
         clientProperties: { connection_name: this.#name },
+        ...this.#tls?.connectOptions(),
       });
     } catch (err) {
       if (this.#closed) return;

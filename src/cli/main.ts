@@ -19,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   replay: { summary: 'move dead letters (or failed transforms) back for another try', load: () => import('./commands/replay.js') },
   dead: { summary: "list a channel's dead letters (or failed transforms) without consuming them", load: () => import('./commands/dead.js') },
   teardown: { summary: "delete a channel's queues and exchanges (refuses while they hold messages)", load: () => import('./commands/teardown.js') },
+  unseal: { summary: 'print the lines of a file destination in clear, opening sealed (encrypted) ones', load: () => import('./commands/unseal.js') },
   test: { summary: "run the channels' tests: blocks (mapping expectations in FHIRPath)", load: () => import('./commands/test.js') },
 };
 

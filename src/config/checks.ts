@@ -1,6 +1,7 @@
 import { isScalar } from 'yaml';
 import { isMedibusError, type ErrorCode } from '../errors.js';
 import { compilePath } from '../hl7/index.js';
+import { checkClientTls, checkServerTls, type TlsConfig } from '../tls/index.js';
 import { isValidTimezone } from '../util/timezone.js';
 import type { Diagnostic, PathSegment, Severity } from './diagnostics.js';
 import { displayPath, formatPath } from './diagnostics.js';
@@ -79,6 +80,22 @@ export function checkChannel(channel: CheckedChannel, destinationSpecs: readonly
   if (!config.enabled) {
     report(['enabled'], 'warning', 'MEDIBUS_ERR_CONFIG_DISABLED', 'channel is disabled; it is validated but not started');
   }
+  // the rules start applies (tls/server.ts, tls/client.ts), said at validate with the key's position
+  const tlsRule = (path: PathSegment[], check: () => void): void => {
+    try {
+      check();
+    } catch (error) {
+      if (!isMedibusError(error)) throw error;
+      report(path, 'error', error.code, error.message.replace(/^[^:]*: /, ''), 'key');
+    }
+  };
+  const sourceTls = config.source['tls'];
+  if (isObject(sourceTls)) tlsRule(['source', 'tls'], () => checkServerTls(sourceTls as TlsConfig, 'source.tls'));
+  config.destinations.forEach((destination, index) => {
+    const tls = (destination as Record<string, unknown>)['tls'];
+    if (isObject(tls)) tlsRule(['destinations', index, 'tls'], () => checkClientTls(tls as TlsConfig, `destinations[${index}].tls`));
+  });
+
   const host = config.source['host'];
   if (typeof host === 'string' && WILDCARD_HOSTS.has(host)) {
     report(['source', 'host'], 'warning', 'MEDIBUS_ERR_CONFIG_EXPOSED', `source listens on all interfaces (${host}); any machine that can reach this one may send messages`);

@@ -1,5 +1,6 @@
 import { destinationSpecs } from '../destinations/registry.js';
 import { sourceSpecs } from '../sources/registry.js';
+import { tlsSchema } from '../tls/config.js';
 import type { JsonSchema } from '../util/json-schema.js';
 import { unitDefs } from './units.js';
 import { DESTINATION_ORDERINGS } from './types.js';
@@ -61,6 +62,7 @@ const destinationCommon = {
 
 const defs = {
   ...unitDefs,
+  tls: tlsSchema,
   retry: {
     type: 'object',
     additionalProperties: false,

@@ -10,6 +10,7 @@ import { Broker } from '../broker/connection.js';
 import { Publisher } from '../broker/publisher.js';
 import { isMedibusError, MedibusError } from '../errors.js';
 import { encodeText } from '../hl7/index.js';
+import { TLS_REF, type TlsConfig } from '../tls/index.js';
 import { DeliveryError, untilAborted } from './delivery-error.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
 
@@ -20,6 +21,8 @@ export interface AmqpDestinationConfig {
   readonly payload: 'bundle' | 'hl7';
   /** ms to wait for the connection and the confirm */
   readonly timeout: number;
+  /** for amqps://: CA and client certificate */
+  readonly tls?: TlsConfig;
 }
 
 export const amqpDestination: DestinationSpec<AmqpDestinationConfig> = {
@@ -50,6 +53,11 @@ export const amqpDestination: DestinationSpec<AmqpDestinationConfig> = {
         default: 'bundle',
       },
       timeout: { $ref: '#/$defs/duration', description: 'How long to wait for the connection and for the broker\'s confirm; past it the message is retried.', default: '10s' },
+      tls: {
+        $ref: TLS_REF,
+        description: 'For an amqps:// url: ca to trust the broker\'s certificate, cert and key when the broker asks for a client certificate (ssl_options.verify = verify_peer).',
+        examples: [{ ca: '${MEDIBUS_TLS_DIR}/hospital-ca.crt', cert: '${MEDIBUS_TLS_DIR}/medibus.crt', key: '${MEDIBUS_TLS_DIR}/medibus.key' }],
+      },
     },
   },
   sendsBundle: (config) => config.payload === 'bundle',
@@ -69,7 +77,13 @@ class AmqpDestination implements Destination {
     const log = context.log.child({ destination: context.name, type: 'amqp', exchange: config.exchange });
     // A connection of its own: a resource alarm on the target broker blocks this publisher,
     // not the pipeline's, and the target may be another broker altogether.
-    this.#broker = new Broker({ url: config.url, name: `medibus ${context.channelId} → ${context.name}`, logger: log, connectTimeoutMs: Math.min(config.timeout, 5000) });
+    this.#broker = new Broker({
+      url: config.url,
+      name: `medibus ${context.channelId} → ${context.name}`,
+      logger: log,
+      connectTimeoutMs: Math.min(config.timeout, 5000),
+      ...(config.tls === undefined ? {} : { tls: config.tls }),
+    });
     this.#publisher = new Publisher(this.#broker, { name: context.name, logger: log });
     this.#broker.start();
     this.#where = `exchange "${config.exchange}"`;

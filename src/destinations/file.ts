@@ -3,7 +3,9 @@
  * drop, or a system that picks files up), flushed to disk before the delivery counts.
  * Writing and rotation are file-writer.ts; this file decides what a line holds.
  */
+import { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { AT_REST_ENV, loadSealer, type Sealer } from '../util/at-rest.js';
 import { abortError, DeliveryError } from './delivery-error.js';
 import { RotatingFile } from './file-writer.js';
 import { jsonWithBundle, messageHead, type Destination, type DestinationContext, type DestinationSpec, type OutboundMessage } from './types.js';
@@ -17,6 +19,8 @@ export interface FileDestinationConfig {
   /** bytes */
   readonly maxSize: number;
   readonly maxFiles: number;
+  /** true: seal every line (a key is required); false: never; absent: when a key is configured */
+  readonly encrypt?: boolean;
 }
 
 export const fileDestination: DestinationSpec<FileDestinationConfig> = {
@@ -50,6 +54,13 @@ export const fileDestination: DestinationSpec<FileDestinationConfig> = {
       },
       maxSize: { $ref: '#/$defs/size', description: 'Size at which the file is rotated: out.ndjson becomes out.1.ndjson (out.1 becomes out.2, …) and a new out.ndjson is started.', default: '100MiB' },
       maxFiles: { type: 'integer', minimum: 0, maximum: 10000, description: 'Rotated files kept besides the current one; the oldest beyond this are deleted (0 keeps none).', default: 10 },
+      encrypt: {
+        type: 'boolean',
+        description:
+          `Seal every line with AES-256-GCM under the key in ${AT_REST_ENV.key} or ${AT_REST_ENV.keyFile} (README, "Encryption at rest"): the line is then the base64 of the sealed JSON, read back with medibus unseal FILE. ` +
+          'true requires a key (medibus does not start without one); false writes clear text even when a key is set; by default lines are sealed exactly when a key is configured.',
+        examples: [true],
+      },
     },
   },
   sendsBundle: (config) => config.payload === 'bundle',
@@ -91,15 +102,18 @@ class FileDestination implements Destination {
   readonly #config: FileDestinationConfig;
   readonly #file: RotatingFile;
   readonly #log: Logger;
+  readonly #sealer: Sealer | undefined;
 
-  constructor(config: FileDestinationConfig, context: DestinationContext) {
+  constructor(config: FileDestinationConfig, context: DestinationContext, env: NodeJS.ProcessEnv = process.env) {
     this.#config = config;
+    this.#sealer = fileSealer(config, env);
     this.#file = new RotatingFile(config.path, { maxSize: config.maxSize, maxFiles: config.maxFiles, fsync: config.fsync });
-    this.#log = context.log.child({ destination: context.name, type: 'file', file: this.#file.file });
+    this.#log = context.log.child({ destination: context.name, type: 'file', file: this.#file.file, sealed: this.#sealer !== undefined, ...(this.#sealer === undefined ? {} : { keyId: this.#sealer.keyId }) });
   }
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
-    const line = fileLine(message, this.#config.payload);
+    const plain = fileLine(message, this.#config.payload);
+    const line = this.#sealer === undefined ? plain : sealedLine(this.#sealer, plain);
     let result: { rotated: boolean };
     try {
       // Once started, a write is not interrupted (it is short, and a half line is worse);
@@ -121,6 +135,32 @@ class FileDestination implements Destination {
   close(): Promise<void> {
     return this.#file.close();
   }
+}
+
+function fileSealer(config: FileDestinationConfig, env: NodeJS.ProcessEnv): Sealer | undefined {
+  if (config.encrypt === false) return undefined;
+  const sealer = loadSealer(env);
+  if (config.encrypt === true && sealer === undefined) {
+    throw new MedibusError('MEDIBUS_ERR_AT_REST_KEY', `file destination ${config.path}: encrypt: true needs a key in ${AT_REST_ENV.key} or ${AT_REST_ENV.keyFile} (make one with: openssl rand -base64 32)`);
+  }
+  return sealer;
+}
+
+/**
+ * A sealed line: base64 (RFC 4648 §4, no line breaks) of the sealed JSON line without its
+ * newline, so the file stays one record per line and rotation, tail and wc -l still work.
+ */
+export function sealedLine(sealer: Sealer, plainLine: Buffer): Buffer {
+  return Buffer.from(`${sealer.seal(plainLine.subarray(0, plainLine.length - 1)).toString('base64')}\n`, 'latin1');
+}
+
+/** The JSON of one line of a file destination's file, sealed or not (what medibus unseal prints). */
+export function openLine(line: string, sealer: Sealer | undefined): Buffer {
+  const trimmed = line.trim();
+  if (trimmed.startsWith('{')) return Buffer.from(trimmed, 'utf8');
+  const bytes = Buffer.from(trimmed, 'base64');
+  if (sealer === undefined) throw new MedibusError('MEDIBUS_ERR_AT_REST_KEY', `the line is sealed (key ${bytes.subarray(4, 8).toString('hex')}) and no key is configured: set ${AT_REST_ENV.key} or ${AT_REST_ENV.keyFile}`);
+  return sealer.open(bytes);
 }
 
 function describeErrno(code: string): string {

@@ -6,7 +6,8 @@
 import type { Logger } from '../log.js';
 import { authSchema, createAuthorizer, sendAuthorized, type AuthConfig, type Authorizer } from './auth.js';
 import { isSuccess, responseError } from './http-errors.js';
-import { headersSchema, HttpTransport, lowerCased, safeUrl, tlsSchema, type HttpResponse, type TlsConfig } from './http-request.js';
+import { TLS_REF, type TlsConfig } from '../tls/index.js';
+import { headersSchema, HttpTransport, lowerCased, safeUrl, type HttpResponse } from './http-request.js';
 import type { DestinationContext } from './types.js';
 
 /** The channel keys every HTTP destination has, besides its own. */
@@ -24,7 +25,11 @@ export const httpTargetProperties = {
   timeout: { $ref: '#/$defs/duration', description: 'Longest wait for the complete answer, connection included; past it the attempt is retried.', default: '30s' },
   headers: headersSchema,
   auth: authSchema,
-  tls: tlsSchema,
+  tls: {
+    $ref: TLS_REF,
+    description: 'TLS for https:// URLs: ca trusts a hospital CA instead of the system store; cert and key present a client certificate to a server that asks for one (mutual TLS); allowedSubjects pins the server\'s certificate subject. Without it the system trust store is used.',
+    default: {},
+  },
 } as const;
 
 export interface HttpEndpointOptions extends Omit<HttpTargetConfig, 'url'> {
@@ -54,7 +59,7 @@ export class HttpEndpoint {
     this.#timeout = options.timeout;
     this.who = `${options.peer} ${safeUrl(options.url)}`;
     this.log = context.log.child({ destination: context.name, type: options.type, url: safeUrl(options.url) });
-    this.#transport = new HttpTransport(options.tls);
+    this.#transport = new HttpTransport(options.tls, { name: `channel ${context.channelId} destination ${context.name}`, log: this.log });
     this.#auth = createAuthorizer(options.auth, this.#transport, options.timeout, this.log);
     this.#headers = { ...lowerCased(options.headers), ...options.fixed };
   }

@@ -8,38 +8,12 @@
  * (refused, reset, DNS, TLS, timeout) is MEDIBUS_ERR_DELIVERY_TRANSIENT: the next attempt
  * may well get through.
  */
-import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { MedibusError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { createTlsClient, type TlsClient, type TlsConfig } from '../tls/index.js';
 import type { JsonSchema } from '../util/json-schema.js';
 import { abortError, DeliveryError } from './delivery-error.js';
-
-export interface TlsConfig {
-  /** PEM text, or the path of a PEM file */
-  readonly ca?: string;
-  readonly rejectUnauthorized: boolean;
-}
-
-export const tlsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'TLS for https:// URLs. Without it the system trust store is used.',
-  default: {},
-  properties: {
-    ca: {
-      type: 'string',
-      minLength: 1,
-      description: 'Certificate authority to trust instead of the system store (e.g. a hospital-internal CA): the path of a PEM file, or the PEM text itself (${EMR_CA_PEM}).',
-      examples: ['/etc/medibus/hospital-ca.pem'],
-    },
-    rejectUnauthorized: {
-      type: 'boolean',
-      description: 'false accepts any server certificate, which lets anyone on the path read the traffic; only for a test server, never with patient data.',
-      default: true,
-    },
-  },
-} as const satisfies JsonSchema;
 
 /** RFC 9110 §5.1 field names: tokens */
 export const headersSchema = {
@@ -95,11 +69,28 @@ export function lowerCased(headers: Readonly<Record<string, string>> | undefined
 
 export class HttpTransport {
   readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 64 });
-  readonly #https: HttpsAgent;
+  #https: HttpsAgent;
+  readonly #tls: TlsClient | undefined;
 
-  constructor(tls: TlsConfig = { rejectUnauthorized: true }) {
-    const ca = tls.ca === undefined ? undefined : readCa(tls.ca);
-    this.#https = new HttpsAgent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: tls.rejectUnauthorized, ...(ca === undefined ? {} : { ca }) });
+  /**
+   * `tls` as the channel wrote it; `owner` names the destination in TLS logs. With files
+   * (ca, client cert) they are watched: a renewed client certificate gets a new agent, and the
+   * old one is closed as its requests finish.
+   */
+  constructor(tls: TlsConfig = {}, owner?: { readonly name: string; readonly log: Logger }) {
+    const needsFiles = tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.allowedSubjects !== undefined || tls.servername !== undefined;
+    this.#tls = needsFiles ? createTlsClient(tls, owner ?? { name: 'https', log: silentLogger }) : undefined;
+    this.#https = this.#agent(tls);
+    this.#tls?.onChange(() => {
+      const old = this.#https;
+      this.#https = this.#agent(tls);
+      retire(old);
+    });
+  }
+
+  #agent(tls: TlsConfig): HttpsAgent {
+    const options = this.#tls?.connectOptions() ?? { rejectUnauthorized: tls.rejectUnauthorized ?? true };
+    return new HttpsAgent({ keepAlive: true, maxSockets: 64, ...options });
   }
 
   /** POSTs and resolves with any status; rejects only when no answer came */
@@ -120,6 +111,7 @@ export class HttpTransport {
   close(): void {
     this.#http.destroy();
     this.#https.destroy();
+    this.#tls?.close();
   }
 
   #once(req: HttpRequest): Promise<HttpResponse> {
@@ -199,11 +191,20 @@ function networkError(where: string, err: NodeJS.ErrnoException): DeliveryError 
   return new DeliveryError('MEDIBUS_ERR_DELIVERY_TRANSIENT', `${where}: ${text}${code !== '' && !text.includes(code) ? ` (${code})` : ''}`, { cause: err });
 }
 
-function readCa(value: string): string {
-  if (value.includes('-----BEGIN')) return value;
-  try {
-    return readFileSync(value, 'utf8');
-  } catch (err) {
-    throw new MedibusError('MEDIBUS_ERR_CONFIG_IO', `tls.ca: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
-  }
+/**
+ * Closes an agent replaced after a certificate reload without cutting a request: its idle
+ * kept-alive sockets now, the busy ones once they are handed back.
+ */
+function retire(agent: HttpsAgent): void {
+  const sweep = (): boolean => {
+    for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    const busy = Object.values(agent.sockets).some((sockets) => (sockets?.length ?? 0) > 0);
+    if (!busy) agent.destroy();
+    return !busy;
+  };
+  if (sweep()) return;
+  const timer = setInterval(() => {
+    if (sweep()) clearInterval(timer);
+  }, 1000);
+  timer.unref();
 }

@@ -13,6 +13,7 @@ import { isMedibusError, MedibusError, errorMessage } from '../errors.js';
 import { encodeText, parseAck, parseMessage, type ParsedAck } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import { MllpClient } from '../mllp/client.js';
+import { createTlsClient, TLS_REF, type TlsClient, type TlsConfig } from '../tls/index.js';
 import { abortError, DeliveryError, untilAborted } from './delivery-error.js';
 import { cut } from './http-errors.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
@@ -26,6 +27,8 @@ export interface MllpDestinationConfig {
   readonly connectTimeout: number;
   /** bytes: the largest ACK accepted */
   readonly maxFrameSize: number;
+  /** MLLP over TLS; absent = plain TCP */
+  readonly tls?: TlsConfig;
 }
 
 export const mllpDestination: DestinationSpec<MllpDestinationConfig> = {
@@ -43,6 +46,11 @@ export const mllpDestination: DestinationSpec<MllpDestinationConfig> = {
       timeout: { $ref: '#/$defs/duration', description: 'How long to wait for the ACK once the message is sent; past it the connection is dropped and the message retried.', default: '30s' },
       connectTimeout: { $ref: '#/$defs/duration', description: 'How long to wait for the TCP connection to open.', default: '10s' },
       maxFrameSize: { $ref: '#/$defs/size', description: 'Largest ACK accepted from the receiver; a bigger answer counts as a bad ACK.', default: '1MiB' },
+      tls: {
+        $ref: TLS_REF,
+        description: 'MLLP over TLS to the receiver: ca to trust its certificate (host name checked, and allowedSubjects if given), cert and key when it asks for a client certificate. A refused handshake is retried like a refused connection.',
+        examples: [{ ca: '${MEDIBUS_TLS_DIR}/hospital-ca.crt', cert: '${MEDIBUS_TLS_DIR}/medibus.crt', key: '${MEDIBUS_TLS_DIR}/medibus.key' }],
+      },
     },
   },
   create(config: MllpDestinationConfig, context: DestinationContext): Destination {
@@ -55,6 +63,7 @@ class MllpDestination implements Destination {
   readonly #log: Logger;
   readonly #peer: string;
   #client: MllpClient | undefined;
+  readonly #tls: TlsClient | undefined;
   /** deliveries run one after another; a delivery aborted while waiting is never sent */
   #tail: Promise<void> = Promise.resolve();
 
@@ -62,6 +71,7 @@ class MllpDestination implements Destination {
     this.#config = config;
     this.#peer = `${config.host}:${config.port}`;
     this.#log = context.log.child({ destination: context.name, type: 'mllp', peer: this.#peer });
+    this.#tls = config.tls === undefined ? undefined : createTlsClient(config.tls, { name: `channel ${context.channelId} destination ${context.name}`, log: this.#log });
   }
 
   async deliver(message: OutboundMessage, signal: AbortSignal): Promise<void> {
@@ -85,6 +95,7 @@ class MllpDestination implements Destination {
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
+    this.#tls?.close();
     await client?.close();
   }
 
@@ -114,6 +125,7 @@ class MllpDestination implements Destination {
       connectTimeoutMs: this.#config.connectTimeout,
       maxFrameSize: this.#config.maxFrameSize,
       log: this.#log,
+      ...(this.#tls === undefined ? {} : { tls: this.#tls.connectOptions }),
     });
     return this.#client;
   }

@@ -1,4 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { MedibusError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { encodeFrame, MllpDecoder, type FrameEvent } from './framing.js';
@@ -12,6 +13,8 @@ export interface MllpClientOptions {
   /** largest reply accepted, in bytes (default 16 MiB) */
   readonly maxFrameSize?: number;
   readonly log?: Logger;
+  /** MLLP over TLS: the options of each new connection (current certificate files; see tls/client.ts) */
+  readonly tls?: () => ConnectionOptions;
 }
 
 export interface SendOptions {
@@ -130,7 +133,10 @@ export class MllpClient {
   private open(): Promise<Socket> {
     // TCP keep-alive: a connection kept open between messages (the destination connector's
     // case) notices a peer that vanished without a FIN before a send waits on it.
-    const socket = netConnect({ host: this.options.host, port: this.options.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    const tcp = { host: this.options.host, port: this.options.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 } as const;
+    const socket = this.options.tls === undefined ? netConnect(tcp) : tlsConnect({ ...this.options.tls(), ...tcp });
+    // over TLS the connection is usable (and the server's certificate checked) at secureConnect
+    const ready = this.options.tls === undefined ? 'connect' : 'secureConnect';
     const decoder = new MllpDecoder({ maxFrameSize: this.options.maxFrameSize ?? DEFAULT_MAX_FRAME });
     let failure: Error | undefined;
     socket.on('data', (chunk: Buffer) => this.onReply(socket, decoder.push(chunk)));
@@ -154,7 +160,7 @@ export class MllpClient {
         reject(this.connectionError('cannot connect', failure));
       };
       socket.once('close', fail);
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         clearTimeout(timer);
         socket.off('close', fail);
         if (this.closed) {
@@ -201,7 +207,8 @@ export class MllpClient {
 
   private connectionError(what: string, cause: Error | undefined): MedibusError {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-    const detail = code ?? cause?.message;
+    // a certificate problem needs its words (which name, which CA), not only its code
+    const detail = code !== undefined && cause !== undefined && /CERT|TLS|SSL|SIGNATURE|ISSUER/.test(code) ? `${code}: ${cause.message}` : (code ?? cause?.message);
     return new MedibusError('MEDIBUS_ERR_MLLP_CONNECTION', `${this.peer()}: ${what}${detail ? ` (${detail})` : ''}`, { cause });
   }
 

@@ -1,7 +1,9 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { createTlsServerOptions, type TlsConfig, type TlsServerSetup } from '../tls/index.js';
 import { MllpConnection, type MllpHandler } from './connection.js';
 
 export type { MllpConnectionInfo, MllpHandler } from './connection.js';
@@ -21,6 +23,12 @@ export interface MllpServerOptions {
   /** ms `stop()` waits for frames in hand before cutting connections (default 10 s) */
   readonly drainTimeout?: number;
   readonly log: Logger;
+  /** MLLP over TLS (and mutual TLS): the channel's `source.tls` */
+  readonly tls?: TlsConfig;
+  /** names the listener in TLS logs and counters, e.g. `channel adt source` */
+  readonly name?: string;
+  /** ms between polls of the TLS files (tests shorten it) */
+  readonly tlsPollIntervalMs?: number;
 }
 
 export const DEFAULT_DRAIN_TIMEOUT = 10_000;
@@ -36,6 +44,9 @@ export class MllpServer {
   private nextId = 1;
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
+  private tls: TlsServerSetup | undefined;
+  /** TCP sockets under the TLS ones; at stop, those left once the connections are done are mid-handshake */
+  private readonly rawSockets = new Set<Socket>();
 
   constructor(
     private readonly options: MllpServerOptions,
@@ -48,11 +59,13 @@ export class MllpServer {
   async start(): Promise<void> {
     if (this.server) throw new Error('MllpServer already started');
     this.stopping = undefined;
-    // allowHalfOpen: a sender may send its last message and shut down its write side while
-    // it waits for the ACK; without it Node would close our side before we could answer.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket));
+    const server = this.createServer();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, this.options.host, this.options.port)));
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        this.tls?.close();
+        this.tls = undefined;
+        reject(listenError(err, this.options.host, this.options.port));
+      });
       server.listen({ host: this.options.host, port: this.options.port }, () => {
         server.removeAllListeners('error');
         resolve();
@@ -60,7 +73,34 @@ export class MllpServer {
     });
     server.on('error', (err: NodeJS.ErrnoException) => this.log.error({ errCode: err.code }, 'MLLP listener error'));
     this.server = server;
-    this.log.info(this.address(), 'MLLP listener started');
+    this.log.info({ ...this.address(), tls: this.tls !== undefined, mutualTls: this.options.tls?.requestCert === true }, 'MLLP listener started');
+  }
+
+  /** TLS counters and certificate while started with tls, for the dashboard */
+  get tlsStats(): TlsServerSetup['stats'] | undefined {
+    return this.tls?.stats;
+  }
+
+  private createServer(): Server {
+    // allowHalfOpen: a sender may send its last message and shut down its write side while
+    // it waits for the ACK; without it Node would close our side before we could answer.
+    if (this.options.tls === undefined) return createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket));
+    // the files are read (and checked) here: a bad certificate fails start, as a taken port does
+    const tls = createTlsServerOptions(this.options.tls, {
+      name: this.options.name ?? 'mllp',
+      log: this.log,
+      ...(this.options.tlsPollIntervalMs === undefined ? {} : { pollIntervalMs: this.options.tlsPollIntervalMs }),
+    });
+    this.tls = tls;
+    const server = createTlsServer({ ...tls.options, allowHalfOpen: true, noDelay: true }, (socket: TLSSocket) => {
+      if (tls.admit(socket)) this.onConnection(socket);
+    });
+    tls.attach(server);
+    server.on('connection', (raw: Socket) => {
+      this.rawSockets.add(raw);
+      raw.once('close', () => this.rawSockets.delete(raw));
+    });
+    return server;
   }
 
   /** the bound address once started, e.g. to learn the port chosen for port 0 */
@@ -101,7 +141,10 @@ export class MllpServer {
       this.log.warn({ connections: this.connections.size, drainTimeout: timeoutMs }, 'MLLP handlers still busy at stop, closing connections');
       for (const conn of this.connections) conn.destroy();
     }
+    for (const raw of this.rawSockets) raw.destroy();
     await listenerClosed;
+    this.tls?.close();
+    this.tls = undefined;
     this.server = undefined;
     this.log.info('MLLP listener stopped');
   }

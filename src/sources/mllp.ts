@@ -1,5 +1,6 @@
 import { MedibusError } from '../errors.js';
 import { MllpServer, type MllpConnectionInfo } from '../mllp/server.js';
+import { TLS_REF, type TlsConfig } from '../tls/index.js';
 import type { IngestResult, SourceSpec, Source, SourceContext, ReceivedMeta } from './types.js';
 
 /** `source:` keys of an MLLP channel, after defaults and unit parsing. */
@@ -15,6 +16,8 @@ export interface MllpSourceConfig {
   readonly maxConnections: number;
   /** decoder when MSH-18 is empty */
   readonly charset: string;
+  /** MLLP over TLS; absent = plain TCP */
+  readonly tls?: TlsConfig;
 }
 
 export const mllpSource: SourceSpec<MllpSourceConfig> = {
@@ -33,6 +36,13 @@ export const mllpSource: SourceSpec<MllpSourceConfig> = {
       ackTimeout: { $ref: '#/$defs/duration', description: 'How long to wait for the broker to confirm a message before answering AE.', default: '5s' },
       maxConnections: { type: 'integer', minimum: 1, description: 'Concurrent connections accepted; further ones are closed at once (and logged), so the sender retries.', default: 256 },
       charset: { type: 'string', description: 'Character set used when MSH-18 is empty (UTF-8, ISO-8859-1, windows-1258 …).', default: 'UTF-8', examples: ['windows-1258'] },
+      tls: {
+        $ref: TLS_REF,
+        description:
+          'MLLP over TLS: cert and key are the listener\'s; with ca and requestCert: true only senders with a certificate signed by ca (and, with allowedSubjects, one of those subjects) get through. ' +
+          'A refused sender is logged (subject and address only) and counted; its bytes are never read.',
+        examples: [{ cert: '${MEDIBUS_TLS_DIR}/server.crt', key: '${MEDIBUS_TLS_DIR}/server.key', ca: '${MEDIBUS_TLS_DIR}/hospital-ca.crt', requestCert: true, allowedSubjects: ['CN=lis-01.hospital.local'] }],
+      },
     },
   },
   create(config: MllpSourceConfig, context: SourceContext): Source {
@@ -62,6 +72,8 @@ function createMllpSource(config: MllpSourceConfig, context: SourceContext): Sou
       idleTimeout: config.idleTimeout,
       maxConnections: config.maxConnections,
       log: context.log.child({ source: 'mllp' }),
+      name: `channel ${context.channelId} source`,
+      ...(config.tls === undefined ? {} : { tls: config.tls }),
     },
     {
       onFrame: async (payload, conn, receivedAt) => reply(await context.ingestHl7(payload, meta(conn, receivedAt))),

@@ -27,12 +27,12 @@ describe('destination config through the channel loader', () => {
     const { channel, diagnostics: found } = await loadChannelFile(fixturePath('destinations', 'channel-all-destinations.yaml'), { env });
     expect(found).toEqual([]);
     expect(channel?.config.destinations.map((d) => d.type)).toEqual(['fhir', 'mllp', 'amqp', 'http', 'file']);
-    expect(channel?.config.destinations[0]).toMatchObject({ timeout: 20_000, auth: { type: 'oauth2', clientAuthentication: 'basic' }, tls: { rejectUnauthorized: true }, retry: { maxAttempts: 5, initialDelay: 2000 } });
+    expect(channel?.config.destinations[0]).toMatchObject({ timeout: 20_000, auth: { type: 'oauth2', clientAuthentication: 'basic' }, tls: {}, retry: { maxAttempts: 5, initialDelay: 2000 } });
     expect(channel?.config.destinations[4]).toMatchObject({ maxSize: 10 * 1024 * 1024, maxFiles: 3, fsync: false, payload: 'envelope' });
   });
 
   it('gives each connector its documented defaults', () => {
-    expect(destinationConfig<FhirDestinationConfig>({ type: 'fhir', url: 'http://127.0.0.1/fhir' })).toEqual({ url: 'http://127.0.0.1/fhir', timeout: 30_000, prefer: 'minimal', headers: {}, tls: { rejectUnauthorized: true } });
+    expect(destinationConfig<FhirDestinationConfig>({ type: 'fhir', url: 'http://127.0.0.1/fhir' })).toEqual({ url: 'http://127.0.0.1/fhir', timeout: 30_000, prefer: 'minimal', headers: {}, tls: {} });
     expect(destinationConfig<MllpDestinationConfig>({ type: 'mllp', host: 'lis', port: 2575 })).toEqual({ host: 'lis', port: 2575, timeout: 30_000, connectTimeout: 10_000, maxFrameSize: 1024 * 1024 });
     expect(destinationConfig<AmqpDestinationConfig>({ type: 'amqp', url: 'amqp://mq', exchange: 'x' })).toEqual({ url: 'amqp://mq', exchange: 'x', routingKey: '', payload: 'bundle', timeout: 10_000 });
     expect(destinationConfig<FileDestinationConfig>({ type: 'file', path: 'out.ndjson' })).toEqual({ path: 'out.ndjson', payload: 'envelope', fsync: true, maxSize: 100 * 1024 * 1024, maxFiles: 10 });

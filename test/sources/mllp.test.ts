@@ -99,7 +99,8 @@ describe('mllp source', () => {
 
   it('declares its config schema with a description for every key', () => {
     const properties = mllpSource.configSchema['properties'] as Record<string, { description?: string }>;
-    expect(Object.keys(properties).sort()).toEqual(Object.keys(config).sort());
+    // tls is the one optional key (absent = plain TCP)
+    expect(Object.keys(properties).sort()).toEqual([...Object.keys(config), 'tls'].sort());
     for (const [key, schema] of Object.entries(properties)) expect(schema.description, key).toBeTruthy();
   });
 

@@ -63,7 +63,7 @@ export async function run(argv: string[], deps: CliDeps = {}): Promise<number> {
     }
     queues = selected.map((d) => d.dead);
   }
-  const broker = new Broker({ url: args.amqpUrl, name: 'medibus dead' });
+  const broker = new Broker({ url: args.amqpUrl, name: 'medibus dead', ...(args.tls === undefined ? {} : { tls: args.tls }) });
   broker.start();
   try {
     await broker.waitUntilConnected(10_000);

@@ -60,7 +60,7 @@ export async function run(argv: string[], deps: ReplayDeps = {}): Promise<number
       return 1;
     }
   }
-  const broker = new Broker({ url: args.amqpUrl, name: 'medibus replay' });
+  const broker = new Broker({ url: args.amqpUrl, name: 'medibus replay', ...(args.tls === undefined ? {} : { tls: args.tls }) });
   broker.start();
   let found = false;
   try {

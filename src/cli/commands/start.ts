@@ -11,14 +11,16 @@ import { Engine } from '../../engine.js';
 import { startFhirServer, type RunningFhirServer } from '../../fhir-server/index.js';
 import { errorCodeOf, errorMessage, MedibusError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
+import { loadSealer } from '../../util/at-rest.js';
 import { channelStoreSettings, startStore, storeSettingsFromEnv, type StoreRuntime } from '../../store/open.js';
-import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
+import { AMQP_TLS_HELP, AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
 
   --channels DIR   channel files (default ./channels)
   --mappings DIR   mapping files (default ./mappings)
 ${AMQP_URL_HELP}
+${AMQP_TLS_HELP}
 ${QUEUE_TYPE_HELP}
   --local-fhir     also run two in-memory FHIR servers standing in for the EMR
                    (http://127.0.0.1:8081/fhir) and the central repository (:8082), unless
@@ -60,11 +62,13 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
   try {
     if (args.localFhir) await startLocalFhirServers(log, localFhir);
     const storeChannels = new Map(channels.filter((c) => c.config.enabled).map((c) => [c.config.id, channelStoreSettings(c.config.store)]));
-    store = await startStore(storeSettingsFromEnv(process.env), storeChannels, log);
+    // payload and Bundle sealed at rest when MEDIBUS_AT_REST_KEY(_FILE) is set (docs/store.md)
+    store = await startStore(storeSettingsFromEnv(process.env), storeChannels, log, loadSealer(process.env));
     engine = new Engine({
       channels,
       amqpUrl: args.amqpUrl,
       log,
+      ...(args.tls === undefined ? {} : { broker: { tls: args.tls } }),
       queueType: args.queueType,
       mappingsDir: resolve(args.mappings),
       outageLogIntervalMs: outageInterval(process.env),

@@ -38,7 +38,7 @@ export async function run(argv: string[], deps: CliDeps = {}): Promise<number> {
   if (!channel) return 1;
   // the queue type changes arguments, not names: either finds every queue
   const topology = topologyFor(channel.config, args.queueType);
-  const broker = new Broker({ url: args.amqpUrl, name: 'medibus teardown' });
+  const broker = new Broker({ url: args.amqpUrl, name: 'medibus teardown', ...(args.tls === undefined ? {} : { tls: args.tls }) });
   broker.start();
   try {
     await broker.waitUntilConnected(10_000);
