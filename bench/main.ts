@@ -10,6 +10,7 @@ import { runFhirServerBench } from './fhir-server.js';
 import { runE2eBench } from './e2e.js';
 import { runCpuStagesBench } from './cpu-stages.js';
 import { runTlsBench } from './tls.js';
+import { runStoreBench } from './store.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   parser: runParserBench,
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   e2e: () => runE2eBench(),
   'cpu-stages': () => runCpuStagesBench(),
   tls: () => runTlsBench(),
+  store: runStoreBench,
 };
 
 async function main(): Promise<void> {

@@ -40,6 +40,7 @@ export const LAYERS = [
   'fhir',
   'fhir-server',
   'status',
+  'store',
   'broker',
   'sources',
   'destinations',

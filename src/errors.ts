@@ -76,6 +76,11 @@ export const ERRORS = {
   MEDIBUS_ERR_CSV_HEADER: { retryable: false, hint: 'The header row is missing, empty or names a column twice.' },
   MEDIBUS_ERR_CSV_TOO_LARGE: { retryable: false, hint: 'A single row is larger than the configured limit (often a quote that never closes); fix the file or raise the limit.' },
 
+  // --- message store (src/store) ---
+  MEDIBUS_ERR_STORE_CONFIG: { retryable: false, hint: 'Check MEDIBUS_STORE_URL (postgres://user@host:port/db or sqlite:PATH), MEDIBUS_DATA_DIR and the store: section of medibus.yaml.' },
+  MEDIBUS_ERR_STORE_UNAVAILABLE: { retryable: true, hint: 'The message store is unreachable or failing; messages still flow, their history is kept in memory or the spill file and written when it returns.' },
+  MEDIBUS_ERR_STORE_SCHEMA: { retryable: false, hint: 'The store holds a newer schema than this medibus knows; upgrade medibus, or point it at another database.' },
+
   // --- TLS (src/util/tls.ts) ---
   MEDIBUS_ERR_TLS_CONFIG: { retryable: false, hint: 'A tls block names a certificate, key or CA file that is missing, unreadable or not PEM, or a key that does not match its certificate; see docs/security.md for the openssl commands.' },
   MEDIBUS_ERR_TLS_REFUSED: { retryable: false, hint: 'The peer\'s certificate was missing, not signed by the configured CA, or its subject is not in allowedSubjects.' },

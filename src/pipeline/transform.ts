@@ -16,6 +16,7 @@ import { anyKindSpec, isPayloadKind } from '../kinds/registry.js';
 import type { Payload, PayloadKind } from '../kinds/types.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
+import type { ContentCapture } from '../store/capture.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
 import { RecentMessages } from './dedupe.js';
 import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header, type RouteEnvelope } from './envelope.js';
@@ -36,6 +37,8 @@ export interface TransformWorkerOptions {
   /** messages of different patients handled at once per partition (default 8) */
   readonly concurrency?: number;
   readonly publishTimeoutMs?: number;
+  /** the message store's content hook (store/capture.ts); called after the output is confirmed */
+  readonly capture?: ContentCapture;
 }
 
 type Ids = { messageId: string; kind: PayloadKind; sourceId: string; controlId: string; messageType: string };
@@ -114,6 +117,7 @@ export class TransformWorker implements Worker {
     // Throws when the broker cannot confirm: the consumer requeues and we try again.
     await this.#o.publisher.publish(this.#o.topology.route, '', content, props, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });
     this.#recent.remember(dedupeKey, ids.messageId);
+    this.#o.capture?.({ messageId: ids.messageId, channel: channelId, kind: route.envelope.kind, contentType: route.envelope.contentType, payload: route.envelope.original, bundle });
     status.emit({ status: 'transformed', channel: channelId, ...ids });
     // the warnings after the message is handled, so a reader of the log meets received →
     // transformed → its warnings in that order, never a warning before its message (issue 16)
