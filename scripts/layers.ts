@@ -37,6 +37,7 @@ export const LAYERS = [
   'fhir',
   'fhir-server',
   'status',
+  'store',
   'broker',
   'sources',
   'destinations',
