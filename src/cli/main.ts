@@ -19,6 +19,8 @@ const COMMANDS: Record<string, Command> = {
   replay: { summary: 'move dead letters (or failed transforms) back for another try', load: () => import('./commands/replay.js') },
   dead: { summary: "list a channel's dead letters (or failed transforms) without consuming them", load: () => import('./commands/dead.js') },
   teardown: { summary: "delete a channel's queues and exchanges (refuses while they hold messages)", load: () => import('./commands/teardown.js') },
+  user: { summary: 'add a dashboard/API user with a role (viewer, operator, admin), or list them', load: () => import('./commands/user.js') },
+  token: { summary: 'make an API token for a user (printed once)', load: () => import('./commands/token.js') },
   test: { summary: "run the channels' tests: blocks (mapping expectations in FHIRPath)", load: () => import('./commands/test.js') },
 };
 

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
 import type { OpsCounters } from './counters.js';
 import type { ChannelDepths, ChannelOpener, QueueSampler } from './queues.js';
-import type { AuditEntry, OpsChannel, OpsStore } from './types.js';
+import type { AuditEntry, MessageStore, OpsChannel } from './types.js';
 
 export interface OpsBroker {
   readonly isConnected: boolean;
@@ -17,7 +17,7 @@ export interface OpsBroker {
 
 export interface OpsContext {
   channels(): readonly OpsChannel[];
-  readonly store: OpsStore;
+  readonly store: MessageStore;
   readonly counters: OpsCounters;
   readonly sampler: QueueSampler;
   readonly broker: OpsBroker;

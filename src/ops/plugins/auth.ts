@@ -46,15 +46,20 @@ function sessionCookie(ctx: OpsContext, value: string, maxAgeSeconds: number): s
 
 async function resolvePrincipal(ctx: OpsContext, request: FastifyRequest): Promise<Principal | undefined> {
   const authorization = request.headers.authorization;
+  const now = Date.now();
   if (authorization?.startsWith('Bearer ')) {
-    const token = await ctx.store.findToken(secretHash(authorization.slice(7).trim()));
-    return token ? { user: `token:${token.name}`, role: token.role, via: 'token' } : undefined;
+    const token = await ctx.store.tokenByHash(secretHash(authorization.slice(7).trim()));
+    if (!token || token.revoked || (token.expiresAt !== undefined && token.expiresAt.getTime() < now)) return undefined;
+    // the token acts with its user's current role: demoting the user demotes the token
+    const user = await ctx.store.user(token.user);
+    return user && !user.disabled ? { user: `token:${token.id}`, role: user.role, via: 'token' } : undefined;
   }
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (cookie === undefined) return undefined;
-  const session = await ctx.store.findSession(secretHash(cookie));
-  if (!session || session.expiresAt.getTime() < Date.now()) return undefined;
-  return { user: session.user, role: session.role, via: 'session' };
+  const session = await ctx.store.session(secretHash(cookie));
+  if (!session || session.expiresAt.getTime() < now) return undefined;
+  const user = await ctx.store.user(session.user);
+  return user && !user.disabled ? { user: user.name, role: user.role, via: 'session' } : undefined;
 }
 
 /** on the root app (not a plugin: its hook must reach every plugin's routes) */
@@ -79,14 +84,15 @@ export default function auth(app: FastifyInstance, options: { ctx: OpsContext })
     },
     async (request, reply: FastifyReply) => {
       const { name, password } = request.body;
-      const user = await ctx.store.findUser(name);
-      if (!user || !(await verifyPassword(password, user.passwordHash))) {
-        await ctx.audit({ user: name, action: 'login-failed' });
+      const user = await ctx.store.user(name);
+      if (!user || user.disabled || !(await verifyPassword(password, user.passwordHash))) {
+        await ctx.audit({ actor: name, action: 'login', outcome: 'denied', detail: { remote: request.ip } });
         throw opsError('MEDIBUS_ERR_OPS_LOGIN', 'unknown user or wrong password');
       }
       const secret = newSecret();
-      await ctx.store.putSession({ idHash: secretHash(secret), user: user.name, role: user.role, expiresAt: new Date(Date.now() + ctx.sessionTtlMs) });
-      await ctx.audit({ user: user.name, action: 'login' });
+      const now = new Date();
+      await ctx.store.addSession({ idHash: secretHash(secret), user: user.name, createdAt: now, expiresAt: new Date(now.getTime() + ctx.sessionTtlMs) });
+      await ctx.audit({ actor: user.name, action: 'login', outcome: 'ok', detail: { remote: request.ip } });
       reply.header('set-cookie', sessionCookie(ctx, secret, Math.floor(ctx.sessionTtlMs / 1000)));
       return { user: user.name, role: user.role };
     },

@@ -43,7 +43,7 @@ export default function channels(app: FastifyInstance, options: { ctx: OpsContex
       async (request) => {
         const channel = findChannel(ctx, request.params.id);
         await run(channel, action);
-        await ctx.audit({ user: request.principal!.user, action, channel: channel.id, ...(request.body?.reason ? { reason: request.body.reason } : {}) });
+        await ctx.audit({ actor: request.principal!.user, action: `channel.${action}`, target: channel.id, outcome: 'ok', ...(request.body?.reason ? { detail: { reason: request.body.reason } } : {}) });
         return { id: channel.id, state: channel.state };
       },
     );

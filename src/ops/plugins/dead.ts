@@ -121,7 +121,7 @@ export default function dead(app: FastifyInstance, options: { ctx: OpsContext })
         }
       }
       for (const id of replayed) ctx.status.emit({ status: 'replayed', channel: channel.id, messageId: id, ...(body.queue === 'failed' ? {} : { destination: body.queue }), reason: `replayed by ${user}` });
-      await ctx.audit({ user, action: 'replay', channel: channel.id, target: body.queue, reason, detail: { count: replayed.length, selection: wanted === undefined ? 'all' : 'ids', missing: missing.length } });
+      await ctx.audit({ actor: user, action: 'replay', target: `${channel.id}/${body.queue}`, outcome: 'ok', detail: { reason, count: replayed.length, selection: wanted === undefined ? 'all' : 'ids', missing: missing.length } });
       return { queue: source.dead, replayed, missing };
     },
   );

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../status/events.js';
 import type { OpsContext } from '../context.js';
 import { opsError } from '../problem.js';
-import type { MessageQuery } from '../types.js';
+import type { MessageDetail, MessageQuery } from '../../store/types.js';
 import { guard } from './auth.js';
 
 interface SearchQuery {
@@ -21,6 +21,7 @@ interface SearchQuery {
   from?: string;
   to?: string;
   limit?: number;
+  cursor?: string;
 }
 
 export const searchSchema = {
@@ -36,6 +37,7 @@ export const searchSchema = {
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string', description: 'next page: the `next` of the previous answer' },
   },
 } as const;
 
@@ -46,7 +48,8 @@ export function toQuery(q: SearchQuery): MessageQuery {
     ...(nonEmpty(q.channel) ? { channel: q.channel } : {}),
     ...(q.status ? { status: q.status } : {}),
     ...(nonEmpty(q.destination) ? { destination: q.destination } : {}),
-    ...(nonEmpty(q.controlId) ? { controlId: q.controlId.trim() } : {}),
+    ...(nonEmpty(q.cursor) ? { cursor: q.cursor } : {}),
+    ...(nonEmpty(q.controlId) ? { sourceId: q.controlId.trim() } : {}),
     ...(nonEmpty(q.messageType) ? { messageType: q.messageType.trim() } : {}),
     ...(nonEmpty(q.patientId) ? { patientId: q.patientId.trim() } : {}),
     ...(nonEmpty(q.from) ? { from: new Date(q.from) } : {}),
@@ -56,19 +59,27 @@ export function toQuery(q: SearchQuery): MessageQuery {
 
 export default function messages(app: FastifyInstance, options: { ctx: OpsContext }): Promise<void> {
   const { ctx } = options;
-  app.get<{ Querystring: SearchQuery }>('/api/messages', { preHandler: guard('operator'), schema: { summary: 'Search messages (newest first)', tags: ['messages'], querystring: searchSchema } }, async (request) => ({
-    messages: await ctx.store.searchMessages(toQuery(request.query)),
-  }));
+  app.get<{ Querystring: SearchQuery }>('/api/messages', { preHandler: guard('operator'), schema: { summary: 'Search messages (newest first)', tags: ['messages'], querystring: searchSchema } }, async (request) => {
+    const page = await ctx.store.search(toQuery(request.query));
+    return { messages: page.items, ...(page.next === undefined ? {} : { next: page.next }) };
+  });
 
   app.get<{ Params: { id: string } }>(
     '/api/messages/:id',
     { preHandler: guard('operator'), schema: { summary: "A message's timeline, input and FHIR Bundle (audited)", tags: ['messages'], params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } } },
     async (request) => {
-      const message = await ctx.store.getMessage(request.params.id);
+      const message = await ctx.store.message(request.params.id);
       if (!message) throw opsError('MEDIBUS_ERR_OPS_NOT_FOUND', `no message ${request.params.id} in the store`);
-      await ctx.audit({ user: request.principal!.user, action: 'view-content', channel: message.channel, target: message.id });
-      return message;
+      // audited even without stored content: the timeline says who looked at which message
+      await ctx.audit({ actor: request.principal!.user, action: message.hasContent ? 'message.view-content' : 'message.view', target: message.messageId, outcome: 'ok', detail: { channel: message.channel } });
+      return messageView(message);
     },
   );
   return Promise.resolve();
+}
+
+/** the detail as JSON: the payload as text (HL7 and the JSON kinds are text; the store decoded the charset at intake) */
+export function messageView(m: MessageDetail): Record<string, unknown> {
+  const { payload, ...rest } = m;
+  return { ...rest, ...(payload === undefined ? {} : { payload: payload.toString('utf8') }) };
 }
