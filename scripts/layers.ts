@@ -50,6 +50,7 @@ export const LAYERS = [
   'mapping/compile',
   'mapping',
   'pipeline',
+  'ops/core',
   'ops/web',
   'ops/plugins',
   'ops',

@@ -17,9 +17,9 @@ import fastify, { type FastifyInstance } from 'fastify';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
-import type { OpsBroker, OpsContext } from './context.js';
-import { OpsCounters } from './counters.js';
-import { OpsMetrics } from './metrics.js';
+import type { OpsBroker, OpsContext } from './core/context.js';
+import { OpsCounters } from './core/counters.js';
+import { OpsMetrics } from './core/metrics.js';
 import admin from './plugins/admin.js';
 import auth, { installPrincipal } from './plugins/auth.js';
 import channelsPlugin from './plugins/channels.js';
@@ -29,9 +29,9 @@ import live from './plugins/live.js';
 import messages from './plugins/messages.js';
 import { collectRoutes } from './plugins/openapi.js';
 import standard from './plugins/standard.js';
-import { errorHandler, problemBody } from './problem.js';
-import { QueueSampler } from './queues.js';
-import type { MessageStore, OpsChannel } from './types.js';
+import { errorHandler, problemBody } from './core/problem.js';
+import { QueueSampler } from './core/queues.js';
+import type { MessageStore, OpsChannel } from './core/types.js';
 
 export interface OperatorsAppOptions {
   /** the engine's running channels (Engine.channels), read on each request */

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildOperatorsApp, type OperatorsAppOptions } from './app.js';
 
 export { buildOperatorsApp, type OperatorsAppOptions } from './app.js';
-export type { OpsChannel } from './types.js';
+export type { OpsChannel } from './core/types.js';
 
 export const DEFAULT_DASHBOARD_PORT = 8080;
 

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adt, sendOne, waitFor } from '../support/engine.js';
 import { startOpsStack, type OpsStack } from '../support/ops.js';
-import { newSecret, secretHash } from '../../src/ops/passwords.js';
+import { newSecret, secretHash } from '../../src/ops/core/passwords.js';
 import type { Role } from '../../src/store/types.js';
 
 let stack: OpsStack;

@@ -9,7 +9,7 @@ import { loadChannels } from '../../src/config/index.js';
 import { startFhirServer, type RunningFhirServer } from '../../src/fhir-server/index.js';
 import { createLogger } from '../../src/log.js';
 import { startOperatorsApp, type RunningOperatorsApp } from '../../src/ops/index.js';
-import { hashPassword } from '../../src/ops/passwords.js';
+import { hashPassword } from '../../src/ops/core/passwords.js';
 import type { MessageStore, Role } from '../../src/store/types.js';
 import { brokerUrl, uniqueId } from './broker.js';
 import { startEngine, type RunningEngine } from './engine.js';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
-import { newSecret, secretHash } from '../../ops/passwords.js';
+import { newSecret, secretHash } from '../../ops/core/passwords.js';
 import type { MessageStore } from '../../store/types.js';
 import { openCliStore } from '../open-store.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../io.js';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../../ops/passwords.js';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../../ops/core/passwords.js';
 import { ROLES, type MessageStore, type Role } from '../../store/types.js';
 import { openCliStore } from '../open-store.js';
 import { readPassword } from '../password-input.js';

@@ -4,9 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '../../store/types.js';
-import type { OpsContext } from '../context.js';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../passwords.js';
-import { opsError } from '../problem.js';
+import type { OpsContext } from '../core/context.js';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../core/passwords.js';
+import { opsError } from '../core/problem.js';
 import { guard } from './auth.js';
 
 export default function admin(app: FastifyInstance, options: { ctx: OpsContext }): Promise<void> {

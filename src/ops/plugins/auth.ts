@@ -5,10 +5,10 @@
  * preHandler every route uses: 401 without a principal, 403 with too small a role.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { OpsContext } from '../context.js';
-import { newSecret, secretHash, verifyPassword } from '../passwords.js';
-import { opsError } from '../problem.js';
-import { roleAllows, type Role } from '../types.js';
+import type { OpsContext } from '../core/context.js';
+import { newSecret, secretHash, verifyPassword } from '../core/passwords.js';
+import { opsError } from '../core/problem.js';
+import { roleAllows, type Role } from '../core/types.js';
 
 export const SESSION_COOKIE = 'medibus_session';
 

@@ -2,9 +2,9 @@
  * Channels: state, counters, queue depths (viewer), and start / stop / pause (admin, audited).
  */
 import type { FastifyInstance } from 'fastify';
-import { snapshot, type OpsContext } from '../context.js';
-import { opsError } from '../problem.js';
-import type { OpsChannel } from '../types.js';
+import { snapshot, type OpsContext } from '../core/context.js';
+import { opsError } from '../core/problem.js';
+import type { OpsChannel } from '../core/types.js';
 import { guard } from './auth.js';
 
 const ACTIONS = ['start', 'stop', 'pause'] as const;

@@ -4,7 +4,7 @@
  * internet). Pages carry a strict Content-Security-Policy: own origin only.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { snapshot, type OpsContext } from '../context.js';
+import { snapshot, type OpsContext } from '../core/context.js';
 import { dashboardPage, loginPage } from '../web/page.js';
 import { SCRIPT, STYLE } from '../web/script.js';
 

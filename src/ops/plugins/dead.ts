@@ -13,10 +13,10 @@ import { HEADERS } from '../../broker/retry.js';
 import type { DestinationTopology } from '../../broker/topology.js';
 import { isMedibusError } from '../../errors.js';
 import { header } from '../../pipeline/envelope.js';
-import type { OpsContext } from '../context.js';
-import { opsError } from '../problem.js';
-import { RateLimiter } from '../rate.js';
-import type { OpsChannel } from '../types.js';
+import type { OpsContext } from '../core/context.js';
+import { opsError } from '../core/problem.js';
+import { RateLimiter } from '../core/rate.js';
+import type { OpsChannel } from '../core/types.js';
 import { guard } from './auth.js';
 import { findChannel } from './channels.js';
 

@@ -6,7 +6,7 @@
  * unchanged) and EventSource reconnects by itself.
  */
 import type { FastifyInstance } from 'fastify';
-import { snapshot, type OpsContext } from '../context.js';
+import { snapshot, type OpsContext } from '../core/context.js';
 import { guard } from './auth.js';
 
 const PUSH_MS = 200;

@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { MESSAGE_STATUSES, type MessageStatus } from '../../status/events.js';
-import type { OpsContext } from '../context.js';
-import { opsError } from '../problem.js';
+import type { OpsContext } from '../core/context.js';
+import { opsError } from '../core/problem.js';
 import type { MessageDetail, MessageQuery } from '../../store/types.js';
 import { guard } from './auth.js';
 

@@ -6,8 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../../errors.js';
-import type { OpsContext } from '../context.js';
-import type { OpsMetrics } from '../metrics.js';
+import type { OpsContext } from '../core/context.js';
+import type { OpsMetrics } from '../core/metrics.js';
 
 export default function standard(app: FastifyInstance, options: { ctx: OpsContext; metrics: OpsMetrics }): Promise<void> {
   const { ctx, metrics } = options;

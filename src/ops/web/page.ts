@@ -4,8 +4,8 @@
  * (script.ts) keeps it live and drives the operator's views. Everything is UTF-8 and every
  * value goes through `escapeHtml`.
  */
-import type { ChannelSnapshot } from '../context.js';
-import type { Role } from '../types.js';
+import type { ChannelSnapshot } from '../core/context.js';
+import type { Role } from '../core/types.js';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

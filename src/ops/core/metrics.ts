@@ -8,7 +8,7 @@
  * confirmed, i.e. just before the ACK is written; the difference is the time a sender waits.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StatusBus } from '../status/events.js';
+import type { StatusBus } from '../../status/events.js';
 import type { ChannelDepths } from './queues.js';
 import type { OpsChannel } from './types.js';
 

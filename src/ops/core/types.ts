@@ -3,10 +3,10 @@
  * the app is built from parts a test can start for real: the engine's channels, the broker
  * and the status bus. The store is src/store's MessageStore.
  */
-import type { ChannelState } from '../pipeline/channel.js';
-import type { ChannelConfig } from '../config/types.js';
-import type { ChannelTopology } from '../broker/topology.js';
-import { ROLES, type Role } from '../store/types.js';
+import type { ChannelState } from '../../pipeline/channel.js';
+import type { ChannelConfig } from '../../config/types.js';
+import type { ChannelTopology } from '../../broker/topology.js';
+import { ROLES, type Role } from '../../store/types.js';
 
 /** viewer < operator < admin: each role may do what the roles before it may */
 export function roleAllows(role: Role, needed: Role): boolean {
@@ -26,4 +26,4 @@ export interface OpsChannel {
   resume(): Promise<void>;
 }
 
-export type { AuditEntry, MessageStore, Role } from '../store/types.js';
+export type { AuditEntry, MessageStore, Role } from '../../store/types.js';

@@ -3,8 +3,8 @@
  * `title` its catalogue hint, `detail` what happened, `code` the code itself.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, MedibusError, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ERRORS, MedibusError, type ErrorCode } from '../../errors.js';
+import type { Logger } from '../../log.js';
 
 const STATUS = {
   MEDIBUS_ERR_OPS_UNAUTHENTICATED: 401,

@@ -3,8 +3,8 @@
  * queue sampler, the broker for replays, and the audit helper. Built once by app.ts.
  */
 import type { ConfirmChannel } from 'amqplib';
-import type { Logger } from '../log.js';
-import type { StatusBus } from '../status/events.js';
+import type { Logger } from '../../log.js';
+import type { StatusBus } from '../../status/events.js';
 import type { OpsCounters } from './counters.js';
 import type { ChannelDepths, ChannelOpener, QueueSampler } from './queues.js';
 import type { AuditEntry, MessageStore, OpsChannel } from './types.js';

@@ -8,7 +8,7 @@
  * Counts are this process's since start; with several instances each shows its own, the
  * store has the whole picture.
  */
-import type { StatusBus, StatusEvent } from '../status/events.js';
+import type { StatusBus, StatusEvent } from '../../status/events.js';
 
 export const HISTORY_MINUTES = 60;
 

@@ -7,7 +7,7 @@
  * dashboard of many tabs costs one sample per interval.
  */
 import type { Channel } from 'amqplib';
-import type { ChannelTopology } from '../broker/topology.js';
+import type { ChannelTopology } from '../../broker/topology.js';
 
 export interface DestinationDepth {
   readonly name: string;
