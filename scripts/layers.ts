@@ -33,6 +33,7 @@ export const LAYERS = [
   'hl7',
   'dicom',
   'csv',
+  'kinds',
   'mllp',
   'fhir',
   'fhir-server',

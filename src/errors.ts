@@ -86,6 +86,11 @@ export const ERRORS = {
   MEDIBUS_ERR_OPS_RATE_LIMITED: { retryable: true, hint: 'Too many replays in a short time; wait and try again, or replay a selection at once.' },
   MEDIBUS_ERR_OPS_STORE: { retryable: true, hint: 'The message store did not answer; the engine keeps running; try again.' },
 
+  // --- message store (src/store) ---
+  MEDIBUS_ERR_STORE_CONFIG: { retryable: false, hint: 'Check MEDIBUS_STORE_URL (postgres://user@host:port/db or sqlite:PATH), MEDIBUS_DATA_DIR and the store: section of medibus.yaml.' },
+  MEDIBUS_ERR_STORE_UNAVAILABLE: { retryable: true, hint: 'The message store is unreachable or failing; messages still flow, their history is kept in memory or the spill file and written when it returns.' },
+  MEDIBUS_ERR_STORE_SCHEMA: { retryable: false, hint: 'The store holds a newer schema than this medibus knows; upgrade medibus, or point it at another database.' },
+
   // --- runtime ---
   MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },
   MEDIBUS_ERR_INTERNAL: { retryable: false, hint: 'This is a bug in medibus; please report it with the log line.' },

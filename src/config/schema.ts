@@ -220,6 +220,26 @@ export function buildChannelSchema(specs: ConnectorSpecs = DEFAULT_SPECS): JsonS
         },
       },
       destinations: destinationsSchema(specs.destinations),
+      store: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'What the message store keeps of this channel\'s messages (docs/store.md). The history of every message is kept in every mode.',
+        default: {},
+        properties: {
+          content: {
+            enum: ['full', 'metadata', 'none'],
+            default: 'full',
+            description: 'full: the history, the payload as received (HL7, DICOM metadata without pixel data, CSV rows) and the FHIR Bundle; metadata: the history and a keyed hash of the patient identifiers (searchable, not readable); none: the history only.',
+          },
+          retention: {
+            type: 'string',
+            pattern: '^[1-9][0-9]{0,4}[hd]$',
+            default: '30d',
+            description: 'How long stored messages are kept after they were received, in hours or days; older ones are pruned in small batches.',
+            examples: ['30d', '7d', '48h'],
+          },
+        },
+      },
       log: {
         type: 'object',
         additionalProperties: false,

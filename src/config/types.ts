@@ -1,3 +1,4 @@
+import type { ContentMode } from '../store/types.js';
 /**
  * A channel file after loading: validated, defaults applied, durations in milliseconds and
  * sizes in bytes, deep-frozen. The JSON Schema (schema.ts) is the source of truth for these
@@ -58,6 +59,12 @@ export interface DestinationConfig {
   readonly [key: string]: unknown;
 }
 
+export interface StoreConfig {
+  readonly content: ContentMode;
+  /** `30d`, `48h` (schema.ts) */
+  readonly retention: string;
+}
+
 export interface LogConfig {
   /** message bodies go to the separate debug log */
   readonly debug: boolean;
@@ -89,6 +96,8 @@ export interface ChannelConfig {
   readonly filter?: FilterConfig;
   readonly transform?: TransformConfig;
   readonly destinations: readonly DestinationConfig[];
+  /** always set by the loader (schema default); absent in configs built by hand = full, 30d */
+  readonly store?: StoreConfig;
   readonly log: LogConfig;
   readonly tests: readonly ChannelTest[];
 }

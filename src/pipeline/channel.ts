@@ -147,6 +147,8 @@ export class ChannelRuntime {
       ...(debugLog ? { debugLog } : {}),
       ingestHl7: intake.ingestHl7,
       rejectHl7: intake.rejectHl7,
+      // contract step: the generic intake (intake-kind.ts) replaces this refusal
+      ingest: async () => ({ accepted: false, error: new MedibusError('MEDIBUS_ERR_INTERNAL', `channel ${config.id}: ingest() is not wired yet`), retryable: false }),
     };
     // The source's own keys; `type` selected the spec and is not part of its config.
     const { type: _type, ...own } = config.source;

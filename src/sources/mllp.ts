@@ -19,6 +19,7 @@ export interface MllpSourceConfig {
 
 export const mllpSource: SourceSpec<MllpSourceConfig> = {
   type: 'mllp',
+  kind: 'hl7v2',
   description: 'Listens for HL7 v2 messages over MLLP (TCP, 0x0B … 0x1C 0x0D framing) and answers each with an HL7 ACK once the message is durably queued.',
   configSchema: {
     type: 'object',

@@ -1,4 +1,5 @@
 import type { MedibusError } from '../errors.js';
+import type { Payload, PayloadKind } from '../kinds/types.js';
 import type { Logger } from '../log.js';
 import type { JsonSchema } from '../util/json-schema.js';
 
@@ -18,6 +19,15 @@ export interface IngestResult {
 }
 
 /**
+ * The outcome of `SourceContext.ingest` for a payload of any kind. Each source renders its own
+ * answer from it: a C-STORE status (Success only when accepted; A700 when retryable; C000 when
+ * the object is not understood), a file moved to done/ or failed/.
+ */
+export type IngestOutcome =
+  | { readonly accepted: true; readonly messageId: string }
+  | { readonly accepted: false; readonly error: MedibusError; readonly retryable: boolean };
+
+/**
  * What a connector file declares about itself. The same spec drives the channel JSON
  * Schema (and so `medibus validate` and editor completion), the reference docs and the
  * runtime: `configSchema` is the `source:` block without `type`, and every property in
@@ -26,6 +36,8 @@ export interface IngestResult {
 export interface SourceSpec<C = unknown> {
   /** the value of `source.type` in a channel file, named after the protocol */
   readonly type: string;
+  /** the kind of payload the source hands on; decides the channel's ordering key paths, filter and mapping input */
+  readonly kind: PayloadKind;
   readonly description: string;
   /** JSON Schema of the connector's own keys (type: object, additionalProperties: false) */
   readonly configSchema: JsonSchema;
@@ -50,12 +62,21 @@ export interface SourceContext {
    * ACK's addressing. The answer is `AR` (or `CR` in enhanced mode) with an ERR segment.
    */
   rejectHl7(head: Buffer, error: MedibusError, meta: ReceivedMeta): IngestResult;
+  /**
+   * A DICOM object or CSV row(s) → durable ingress. Resolves once the broker confirmed
+   * (accepted) or with the reason it was refused / could not be made durable. Never rejects.
+   */
+  ingest(payload: Payload, meta: ReceivedMeta): Promise<IngestOutcome>;
 }
 
 export interface ReceivedMeta {
   /** remote address:port, for the log and the message store */
   readonly remote?: string;
   readonly receivedAt: Date;
+  /** the file the payload came from (watched folders), name only: never a patient's data */
+  readonly file?: string;
+  /** the calling AE title of a DICOM association */
+  readonly callingAe?: string;
 }
 
 export interface Source {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { PayloadKind } from '../kinds/types.js';
 
 /**
  * Every transition of a message, in one vocabulary for logs, counters, the message store
@@ -27,8 +28,14 @@ export interface StatusEvent {
   readonly channel: string;
   /** medibus message id; absent for a refused message that was never stored */
   readonly messageId?: string;
-  /** MSH-10 of the original message */
+  /** the payload's kind; absent on events of HL7 code paths that predate kinds (= hl7v2) */
+  readonly kind?: PayloadKind;
+  /** the payload's own id: MSH-10 / SOPInstanceUID / CSV rowId (`sha256:line`) */
+  readonly sourceId?: string;
+  /** MSH-10 of the original message (HL7 only; = sourceId) */
   readonly controlId?: string;
+  /** progress of a source that reads many messages from one input (CSV: rows done of total) */
+  readonly progress?: { readonly done: number; readonly total?: number; readonly file?: string };
   /** e.g. ADT^A01 */
   readonly messageType?: string;
   readonly destination?: string;

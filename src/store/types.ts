@@ -45,7 +45,7 @@ export interface ContentRecord {
 
 /** A write as queued: an event, or content with the mode already applied. */
 export type StoreWrite =
-  | { readonly type: 'event'; readonly event: StoredEvent }
+  | { readonly type: 'event'; /** unique per event, so a batch retried after an unacknowledged commit is not stored twice */ readonly id: string; readonly event: StoredEvent }
   | { readonly type: 'content'; readonly content: ContentRecord; readonly mode: ContentMode };
 
 export interface MessageSummary {
@@ -76,10 +76,11 @@ export interface MessageDetail extends MessageSummary {
 
 export interface MessageQuery {
   readonly channel?: string;
-  /** the message's latest status, or any destination's latest status */
+  /** the message's latest status; with `destination`, that destination's latest status */
   readonly status?: MessageStatus;
+  /** messages that went (or are going) to this destination */
   readonly destination?: string;
-  /** receivedAt >= from */
+  /** receivedAt >= from (message ids are UUIDv7: the bound is on the id, src/util/ids.ts) */
   readonly from?: Date;
   /** receivedAt < to */
   readonly to?: Date;
@@ -102,7 +103,7 @@ export interface Page<T> {
   readonly next?: string;
 }
 
-/** counts per channel and status, over what the store holds (all instances) */
+/** counts per channel and status since the store was created, from all instances (retention does not lower them) */
 export type ChannelCounters = Record<string, Partial<Record<MessageStatus, number>>>;
 
 export interface MinuteCount {
@@ -218,6 +219,8 @@ export interface StoreWriterStats {
   readonly written: number;
   /** batches that failed and were kept for a retry */
   readonly failedBatches: number;
+  /** writes lost because neither memory nor the spill file could take them (disk full); logged */
+  readonly dropped: number;
   /** writes not yet in the store because it failed: queued + spilled while the store is failing */
   readonly behind: number;
   readonly lastError?: string;

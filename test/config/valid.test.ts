@@ -29,6 +29,7 @@ describe('valid channel files', () => {
       source: { type: 'mllp', host: '0.0.0.0', port: 2576, maxFrameSize: 16 * 1024 * 1024, idleTimeout: 300_000, ackTimeout: 5_000, maxConnections: 256, charset: 'UTF-8' },
       ordering: { key: 'PID-3[1]', partitions: 4 },
       destinations: [],
+      store: { content: 'full', retention: '30d' },
       log: { debug: false },
       tests: [],
     });
@@ -62,6 +63,7 @@ describe('valid channel files', () => {
           retry: { maxAttempts: 8, initialDelay: 1_000, maxDelay: 600_000, backoffCoefficient: 2 },
         },
       ],
+      store: { content: 'full', retention: '30d' },
       log: { debug: true },
       tests: [
         {

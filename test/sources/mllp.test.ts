@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isMedibusError, type MedibusError } from '../../src/errors.js';
+import { isMedibusError, MedibusError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { MllpClient } from '../../src/mllp/client.js';
 import type { IngestResult } from '../../src/sources/types.js';
@@ -37,6 +37,9 @@ function context(recorded: Recorded): SourceContext {
     rejectHl7(head, error, meta) {
       recorded.rejected.push({ head: head.toString('latin1'), error, meta });
       return result(`AR ${error.code}`, 'AR');
+    },
+    async ingest() {
+      return { accepted: false, error: new MedibusError('MEDIBUS_ERR_INTERNAL', 'an MLLP source hands on HL7 only'), retryable: false };
     },
   };
 }
