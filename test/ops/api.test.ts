@@ -139,7 +139,10 @@ describe('channels, messages, replay', () => {
     expect((ready.body as { checks: Record<string, { ok: boolean }> }).checks[`channel:${stack.channelId}`]!.ok).toBe(false);
     expect((await call('POST', `/api/channels/${stack.channelId}/stop`, { role: 'admin', body: {} })).status).toBe(200);
     expect((await call('POST', `/api/channels/${stack.channelId}/start`, { role: 'admin', body: {} })).status).toBe(200);
+    const sentBefore = channelCounts((await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body).destinations['emr']!.sent;
     expect(await sendOne(stack.mllpPort(), adt(`API-AFTER-${Date.now()}`, 'MRN-API-2'))).toMatch(/MSA\|AA/);
+    // the workers built anew by the start deliver it
+    await waitFor(async () => channelCounts((await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body).destinations['emr']!.sent === sentBefore + 1, 15_000, 'sent after restart');
     expect((await call('GET', '/ready')).status).toBe(200);
     const actions = (await auditActions()).filter((e) => e.target === stack.channelId).map((e) => `${e.actor} ${e.action}`);
     expect(actions).toEqual(expect.arrayContaining(['an-admin channel.pause', 'an-admin channel.stop', 'an-admin channel.start']));
@@ -150,7 +153,13 @@ describe('channels, messages, replay', () => {
     stack.proxy.down();
     const controlId = `DEAD-${Date.now()}`;
     expect(await sendOne(stack.mllpPort(), adt(controlId, 'MRN-DEAD-1'))).toMatch(/MSA\|AA/);
-    await waitFor(async () => channelCounts((await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body).destinations['emr']!.dead === before.dead + 1, 20_000, 'dead-lettered');
+    let last: unknown;
+    await waitFor(async () => {
+      last = (await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body;
+      return channelCounts(last).destinations['emr']!.dead === before.dead + 1;
+    }, 20_000, 'dead-lettered').catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${JSON.stringify(last)}`);
+    });
     const list = await call('GET', `/api/channels/${stack.channelId}/dead/emr`, { role: 'operator' });
     const dead = (list.body as { messages: { id: string; controlId: string; code: string }[] }).messages;
     const entry = dead.find((m) => m.controlId === controlId)!;

@@ -1,7 +1,7 @@
 /**
  * A whole medibus for the operators' app tests: a real engine on the real RabbitMQ with one
  * ADT channel mapped to FHIR, its destination a real FHIR server behind a TCP proxy (so a
- * test can take the destination down), a message store, and the operators' app listening
+ * test can take the destination down), the embedded message store (SQLite), and the operators' app listening
  * on 127.0.0.1:0. Users are made as `medibus user add` makes them.
  */
 import { Broker } from '../../src/broker/connection.js';
@@ -13,9 +13,12 @@ import { hashPassword } from '../../src/ops/core/passwords.js';
 import type { MessageStore, Role } from '../../src/store/types.js';
 import { brokerUrl, uniqueId } from './broker.js';
 import { startEngine, type RunningEngine } from './engine.js';
-import { MemoryStore } from './memory-store.js';
+import { openStore, startStoreRuntime } from '../../src/store/open.js';
 import { channelsDir } from './process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export interface OpsStack {
   readonly running: RunningEngine;
@@ -61,9 +64,12 @@ destinations:
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`test channel does not load: ${JSON.stringify(errors)}`);
   const running = await startEngine({ channels, amqpUrl, queueType: 'quorum', mappingsDir: new URL('../../mappings', import.meta.url).pathname });
-  const store: MessageStore = new MemoryStore();
-  // what the store's writer does in the engine: every status event, off the message path
-  const offStore = running.engine.status.on((event) => void store.write([{ type: 'event', event }]));
+  // the embedded store (SQLite) in a directory of the test's own, its batching writer fed by
+  // the status bus as the engine feeds it
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'medibus-ops-'));
+  const store: MessageStore = (await openStore({ location: { backend: 'sqlite', file: path.join(dataDir, 'store.db') }, dataDir }))!;
+  const storeRuntime = await startStoreRuntime({ store, dataDir, log: createLogger({ level: 'silent' }), channels: new Map(), writer: { flushDelayMs: 20 } });
+  const offStore = running.engine.status.on((event) => storeRuntime.writer.event(event));
   const broker = new Broker({ url: amqpUrl, name: 'medibus ops test', logger: createLogger({ level: 'silent' }) });
   broker.start();
   await broker.waitUntilConnected(10_000);
@@ -102,6 +108,8 @@ destinations:
       await broker.close();
       await proxy.close();
       await fhir.stop();
+      await storeRuntime.close();
+      await rm(dataDir, { recursive: true, force: true });
       await dir.remove();
     },
   };
