@@ -13,11 +13,13 @@ import { topologyFor, type QueueType } from './broker/topology.js';
 import type { LoadedChannel } from './config/types.js';
 import type { Logger } from './log.js';
 import { formatDiagnostic } from './config/diagnostics.js';
-import { MedibusError } from './errors.js';
+import { errorMessage, MedibusError } from './errors.js';
 import { ChannelRuntime, declareOnConnect } from './pipeline/channel.js';
 import { planChannels } from './pipeline/transform-plan.js';
 import type { TransformPlan } from './pipeline/transform-step.js';
 import { StatusBus } from './status/events.js';
+import { contentCapture } from './store/capture.js';
+import { channelStoreSettings, type StoreRuntime } from './store/open.js';
 import { BrokerOutage } from './broker/outage.js';
 import { channelStartError } from './start-failure.js';
 
@@ -35,6 +37,12 @@ export interface EngineOptions {
   readonly broker?: Pick<BrokerOptions, 'heartbeatSeconds' | 'connectTimeoutMs' | 'reconnect'>;
   /** how often, at most, a broker outage is logged while it lasts (ms; default 30 s) */
   readonly outageLogIntervalMs?: number;
+  /**
+   * The message store (store/open.ts startStoreRuntime): every status event and the content
+   * of each transformed message go to its writer, off the message path. The engine closes it
+   * on stop, after the workers, so the last events are written.
+   */
+  readonly store?: StoreRuntime;
 }
 
 export class Engine {
@@ -48,6 +56,7 @@ export class Engine {
   #channels: ChannelRuntime[] = [];
   #stopping: Promise<void> | undefined;
   #outage: BrokerOutage | undefined;
+  #unlistenStore: (() => void) | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -83,6 +92,13 @@ export class Engine {
     for (const topology of topologies) declareOnConnect(this.#publishBroker, topology);
     // Intake has a confirm channel of its own: a sender waiting for its ACK must not queue
     // behind the transform's larger route publishes on a shared channel.
+    const store = this.#options.store;
+    if (store) {
+      const writer = store.writer;
+      this.#unlistenStore ??= this.status.on((event) => writer.event(event));
+    }
+    const modes = new Map(enabled.map((c) => [c.config.id, channelStoreSettings(c.config.store).content]));
+    const capture = store ? contentCapture(store.writer, (id) => modes.get(id) ?? 'full') : undefined;
     this.#intakePublisher = new Publisher(this.#publishBroker, { name: 'intake', logger: this.#log });
     this.#publisher = new Publisher(this.#publishBroker, { name: 'pipeline', logger: this.#log });
     this.#channels = enabled.map((channel, i) =>
@@ -95,6 +111,7 @@ export class Engine {
         status: this.status,
         log: this.#log,
         plan: plans.get(channel.config.id)!,
+        ...(capture ? { capture } : {}),
       }),
     );
     this.#outage = new BrokerOutage({ broker: this.#publishBroker, status: this.status, log: this.#log, intervalMs: this.#options.outageLogIntervalMs });
@@ -148,12 +165,19 @@ export class Engine {
     await Promise.all([this.#intakePublisher?.close(), this.#publisher?.close()]);
     this.#outage?.close();
     await Promise.allSettled([this.#publishBroker.close(), this.#consumeBroker.close()]);
+    this.#unlistenStore?.();
+    await this.#options.store?.close().catch((error: unknown) => this.#log.warn({ event: 'store-close-failed', error: errorMessage(error) }, 'message store did not close cleanly'));
     this.#log.info({ event: 'stopped', counters: this.status.counters() }, 'medibus stopped');
   }
 
   /** the running channel, for tests and the dashboard */
   channel(id: string): ChannelRuntime | undefined {
     return this.#channels.find((c) => c.id === id);
+  }
+
+  /** the message store, when configured (the management API reads it) */
+  get store(): StoreRuntime | undefined {
+    return this.#options.store;
   }
 
   get channels(): readonly ChannelRuntime[] {

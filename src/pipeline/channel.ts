@@ -20,6 +20,7 @@ import { TransformWorker } from './transform.js';
 import { sourceCharset } from './transform-plan.js';
 import type { MessageMapping, TransformPlan } from './transform-step.js';
 import type { Worker } from './types.js';
+import type { ContentCapture } from '../store/capture.js';
 
 export interface ChannelRuntimeOptions {
   readonly channel: LoadedChannel;
@@ -34,6 +35,8 @@ export interface ChannelRuntimeOptions {
   readonly log: Logger;
   /** the channel's filter, mapping and transform settings (transform-plan.ts planChannels) */
   readonly plan: TransformPlan;
+  /** the message store's content hook, when a store is configured */
+  readonly capture?: ContentCapture;
 }
 
 /** Declares the channel's topology now and after every reconnect (a hook on the connection). */
@@ -95,6 +98,7 @@ export class ChannelRuntime {
         status: options.status,
         log: this.#log,
         plan: options.plan,
+        ...(options.capture ? { capture: options.capture } : {}),
       }),
     );
     for (const destination of config.destinations) {

@@ -15,6 +15,7 @@ import type { ChannelTopology } from '../broker/topology.js';
 import { messageType } from '../hl7/index.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
+import type { ContentCapture } from '../store/capture.js';
 import { patientOrderedConsumer } from './ordered-consumer.js';
 import { RecentMessages } from './dedupe.js';
 import { encodeEnvelope, ENVELOPE_CONTENT_TYPE, header } from './envelope.js';
@@ -35,6 +36,8 @@ export interface TransformWorkerOptions {
   /** messages of different patients handled at once per partition (default 8) */
   readonly concurrency?: number;
   readonly publishTimeoutMs?: number;
+  /** the message store's content hook (store/capture.ts); called after the output is confirmed */
+  readonly capture?: ContentCapture;
 }
 
 type Ids = { messageId: string; controlId: string; messageType: string };
@@ -108,6 +111,7 @@ export class TransformWorker implements Worker {
     // Throws when the broker cannot confirm: the consumer requeues and we try again.
     await this.#o.publisher.publish(this.#o.topology.route, '', content, props, { timeoutMs: this.#o.publishTimeoutMs ?? 10_000 });
     this.#recent.remember(dedupeKey, ids.messageId);
+    this.#o.capture?.({ messageId: ids.messageId, channel: channelId, kind: 'hl7v2', contentType: 'application/hl7-v2', payload: text, bundle });
     status.emit({ status: 'transformed', channel: channelId, ...ids });
     // the warnings after the message is handled, so a reader of the log meets received →
     // transformed → its warnings in that order, never a warning before its message (issue 16)

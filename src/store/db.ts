@@ -53,6 +53,25 @@ export async function insertRows(
   }
 }
 
+/** Like insertRows, with `RETURNING <returning>` (both backends have it; SQLite since 3.35): the rows actually inserted. */
+export async function insertRowsReturning<T extends Row>(
+  q: Queryable,
+  head: string,
+  rows: readonly (readonly SqlValue[])[],
+  tail: string,
+  returning: string,
+): Promise<T[]> {
+  const out: T[] = [];
+  if (rows.length === 0) return out;
+  const columns = rows[0]!.length;
+  const per = Math.max(1, Math.min(500, Math.floor(30000 / columns)));
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    out.push(...(await q.all<T>(`${head} VALUES ${valuesList(chunk.length, columns)} ${tail} RETURNING ${returning}`, chunk.flat())));
+  }
+  return out;
+}
+
 /** A FIFO lock: transactions on one connection must not interleave. */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();

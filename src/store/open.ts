@@ -9,10 +9,11 @@
  *   MEDIBUS_STORE_HASH_KEY   64 hex characters; default a key generated into <data dir>/store-hash.key
  */
 import path from 'node:path';
-import { MedibusError } from '../errors.js';
+import { errorMessage, MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from './db.js';
 import { hasher, hashKey } from './hash.js';
+import { lazyStore } from './lazy.js';
 import { openPostgres } from './pg-db.js';
 import { retentionMs, startRetention } from './retention.js';
 import { Spill } from './spill.js';
@@ -59,19 +60,38 @@ export async function openStore(settings: StoreSettings, sealer?: ContentSealer)
   const loc = settings.location;
   if (loc.backend === 'off') return undefined;
   const hash = hasher(hashKey({ ...(settings.hashKey ? { envKey: settings.hashKey } : {}), dataDir: settings.dataDir }));
-  let db: Db;
   try {
-    db = loc.backend === 'sqlite' ? openSqlite(loc.file) : await openPostgres({ url: loc.url, ...(loc.schema ? { schema: loc.schema } : {}) });
+    const db: Db = loc.backend === 'sqlite' ? openSqlite(loc.file) : await openPostgres({ url: loc.url, ...(loc.schema ? { schema: loc.schema } : {}) });
+    return await SqlStore.open(db, hash, sealer);
   } catch (error) {
+    if (error instanceof MedibusError) throw error;
     // never the URL in the message: it may carry a password
-    throw new MedibusError('MEDIBUS_ERR_STORE_UNAVAILABLE', `cannot open the message store (${loc.backend}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new MedibusError('MEDIBUS_ERR_STORE_UNAVAILABLE', `cannot open the message store (${loc.backend}): ${errorMessage(error)}`, { cause: error });
   }
-  return SqlStore.open(db, hash, sealer);
 }
 
 /** A channel's `store:` block (config) → settings; absent = full, 30 days. */
 export function channelStoreSettings(store: { readonly content: ContentMode; readonly retention: string } | undefined): ChannelStoreSettings {
   return { content: store?.content ?? 'full', retentionMs: retentionMs(store?.retention ?? '30d') };
+}
+
+/**
+ * The store of `medibus start`: opened from the settings, or when the database is away, a store
+ * that opens once it is reachable (lazy.ts); undefined when MEDIBUS_STORE_URL=off.
+ */
+export async function startStore(settings: StoreSettings, channels: ReadonlyMap<string, ChannelStoreSettings>, log: Logger, sealer?: ContentSealer): Promise<StoreRuntime | undefined> {
+  const loc = settings.location;
+  if (loc.backend === 'off') return undefined;
+  let store: MessageStore;
+  try {
+    store = (await openStore(settings, sealer))!;
+  } catch (error) {
+    if (!(error instanceof MedibusError) || error.code !== 'MEDIBUS_ERR_STORE_UNAVAILABLE') throw error;
+    log.warn({ event: 'store-unavailable', backend: loc.backend, error: error.message }, 'message store not reachable at start; messages flow, their history is written once it is');
+    store = lazyStore(loc.backend, async () => (await openStore(settings, sealer))!);
+  }
+  log.info({ event: 'store-open', backend: loc.backend, ...(loc.backend === 'sqlite' ? { file: loc.file } : {}) }, 'message store open');
+  return startStoreRuntime({ store, dataDir: settings.dataDir, log, channels });
 }
 
 /** What the engine runs: the store, its writer and retention, closed together. */
@@ -104,6 +124,7 @@ export async function startStoreRuntime(o: StoreRuntimeOptions): Promise<StoreRu
     async close() {
       await stopRetention();
       await writer.close();
+      await spill.release();
       await o.store.close();
     },
   };

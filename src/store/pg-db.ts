@@ -49,6 +49,8 @@ export async function openPostgres(o: PgOptions): Promise<Db> {
     max: o.max ?? 4,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
     statement_timeout: o.statementTimeoutMs ?? 30000,
+    // client side as well: a stalled network (no RST, no bytes) fails the query instead of hanging the writer
+    query_timeout: (o.statementTimeoutMs ?? 30000) + 5000,
     // a dead peer (the host gone, a black-holed network) is noticed within a minute, not TCP's hours
     keepAlive: true,
     idleTimeoutMillis: 30000,
@@ -70,6 +72,10 @@ export async function openPostgres(o: PgOptions): Promise<Db> {
     tx: <T>(fn: (tq: Queryable) => Promise<T>): Promise<T> =>
       lock.run(async () => {
         const client = await pool.connect();
+        // a socket error between two statements is emitted on the client, not on a query;
+        // the next statement fails with it and the batch is retried
+        const ignore = (): void => undefined;
+        client.on('error', ignore);
         let broken = false;
         try {
           await client.query('BEGIN');
@@ -84,6 +90,7 @@ export async function openPostgres(o: PgOptions): Promise<Db> {
           }
           throw error;
         } finally {
+          client.off('error', ignore);
           client.release(broken);
         }
       }),

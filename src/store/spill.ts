@@ -4,8 +4,9 @@
  * caught up first, each deleted once written. Segments left by a previous run (a crash or a
  * stop while the store was away) are caught up after a restart too.
  */
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MedibusError } from '../errors.js';
 import type { StoreWrite } from './types.js';
 
 type Encoded = { t: 'e'; id: string; e: Record<string, unknown> } | { t: 'c'; m: string; c: Record<string, unknown> };
@@ -25,6 +26,15 @@ export function decodeWrite(line: string): StoreWrite {
   return { type: 'content', mode: o.m as never, content: { ...rest, at: new Date(o.c['at'] as number), ...(payload ? { payload } : {}) } as never };
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 const SEGMENT = /^spill-(\d{12})\.ndjson$/;
 
 export class Spill {
@@ -35,6 +45,7 @@ export class Spill {
   #linesInLast = 0;
   #count = 0;
   #chain: Promise<void> = Promise.resolve();
+  #lockFile: string | undefined;
 
   constructor(dir: string, segmentSize = 5000) {
     this.#dir = dir;
@@ -44,6 +55,7 @@ export class Spill {
   /** Finds segments left by an earlier run; returns how many writes they hold. */
   async init(): Promise<number> {
     await mkdir(this.#dir, { recursive: true });
+    await this.#lock();
     const found = (await readdir(this.#dir)).map((f) => SEGMENT.exec(f)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
     for (const n of found) {
       const lines = (await readFile(this.#file(n), 'utf8')).split('\n').filter(Boolean).length;
@@ -53,6 +65,35 @@ export class Spill {
     // never append to a segment of an earlier run: its last line may be torn
     this.#linesInLast = this.#segmentSize;
     return this.#count;
+  }
+
+  /**
+   * One process per spill directory: two appending to and deleting the same segments would
+   * lose writes. A lock left by a process that no longer runs is taken over.
+   */
+  async #lock(): Promise<void> {
+    const file = path.join(this.#dir, 'lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(file, String(process.pid), { flag: 'wx' });
+        this.#lockFile = file;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+        throw new MedibusError('MEDIBUS_ERR_STORE_CONFIG', `${this.#dir} is in use by process ${pid}; give each medibus instance its own MEDIBUS_DATA_DIR`);
+      }
+      await rm(file, { force: true });
+    }
+  }
+
+  /** releases the directory lock */
+  async release(): Promise<void> {
+    await this.#chain;
+    if (this.#lockFile) await rm(this.#lockFile, { force: true });
+    this.#lockFile = undefined;
   }
 
   /** writes waiting on disk */

@@ -4,7 +4,7 @@
  * sorted by key, so two instances writing the same counters lock rows in the same order and
  * do not deadlock.
  */
-import { greatest, insertRows, least, type Db, type Queryable, type SqlValue } from './db.js';
+import { greatest, insertRows, insertRowsReturning, least, type Db, type Queryable, type SqlValue } from './db.js';
 import type { IdHasher } from './hash.js';
 import type { ContentSealer, StoreWrite } from './types.js';
 
@@ -53,14 +53,14 @@ interface Rows {
   events: SqlValue[][];
   msgs: Map<string, MessageAgg>;
   dests: Map<string, DestAgg>;
-  counts: Map<string, number>;
-  minutes: Map<string, number>;
+  /** eid → the counter keys it adds to, once it is known to be new */
+  counted: Map<string, readonly [string, string]>;
   contents: SqlValue[][];
   pids: Set<string>;
 }
 
 function collect(batch: readonly StoreWrite[], hash: IdHasher, sealer: ContentSealer | undefined): Rows {
-  const r: Rows = { events: [], msgs: new Map(), dests: new Map(), counts: new Map(), minutes: new Map(), contents: [], pids: new Set() };
+  const r: Rows = { events: [], msgs: new Map(), dests: new Map(), counted: new Map(), contents: [], pids: new Set() };
   for (const w of batch) {
     if (w.type === 'event') {
       const e = w.event;
@@ -68,8 +68,7 @@ function collect(batch: readonly StoreWrite[], hash: IdHasher, sealer: ContentSe
       const sourceId = e.sourceId ?? e.controlId ?? null;
       r.events.push([w.id, e.messageId ?? null, e.channel, e.status, e.destination ?? null, e.attempt ?? null, e.code ?? null,
         e.reason ?? null, e.messageType ?? null, sourceId, e.kind ?? null, at, e.instance ?? null]);
-      bump(r.counts, `${e.channel}\u0000${e.status}`);
-      bump(r.minutes, `${e.channel}\u0000${Math.floor(at / MINUTE) * MINUTE}\u0000${e.status}`);
+      r.counted.set(w.id, [`${e.channel}\u0000${e.status}`, `${e.channel}\u0000${Math.floor(at / MINUTE) * MINUTE}\u0000${e.status}`]);
       if (!e.messageId) continue;
       const m = agg(r.msgs, e.messageId, e.channel, at);
       m.kind = e.kind ?? m.kind;
@@ -105,7 +104,23 @@ export async function writeBatch(db: Db, batch: readonly StoreWrite[], hash: IdH
   const r = collect(batch, hash, sealer);
   const max = (a: string, b: string): string => greatest(db, a, b);
   await db.tx(async (q: Queryable) => {
-    await insertRows(q, 'INSERT INTO events (eid, message_id, channel, status, destination, attempt, code, reason, message_type, source_id, kind, at, instance)', r.events, 'ON CONFLICT (eid) DO NOTHING');
+    // counters count only the events this batch really added: a batch retried after a commit
+    // whose acknowledgement was lost (a network cut at the wrong moment) changes nothing
+    const fresh = await insertRowsReturning<{ eid: string }>(
+      q,
+      'INSERT INTO events (eid, message_id, channel, status, destination, attempt, code, reason, message_type, source_id, kind, at, instance)',
+      r.events,
+      'ON CONFLICT (eid) DO NOTHING',
+      'eid',
+    );
+    const counts = new Map<string, number>();
+    const minutes = new Map<string, number>();
+    for (const { eid } of fresh) {
+      const keys = r.counted.get(eid);
+      if (!keys) continue;
+      bump(counts, keys[0]);
+      bump(minutes, keys[1]);
+    }
     await insertRows(
       q,
       'INSERT INTO messages (id, channel, kind, message_type, source_id, status, received_at, updated_at, has_content, content_type)',
@@ -141,13 +156,13 @@ export async function writeBatch(db: Db, batch: readonly StoreWrite[], hash: IdH
     await insertRows(
       q,
       'INSERT INTO channel_counts (channel, status, n)',
-      sortedEntries(r.counts).map(([k, n]) => [...k.split('\u0000'), n]),
+      sortedEntries(counts).map(([k, n]) => [...k.split('\u0000'), n]),
       'ON CONFLICT (channel, status) DO UPDATE SET n = channel_counts.n + excluded.n',
     );
     await insertRows(
       q,
       'INSERT INTO minute_counts (channel, minute, status, n)',
-      sortedEntries(r.minutes).map(([k, n]) => {
+      sortedEntries(minutes).map(([k, n]) => {
         const [channel, minute, status] = k.split('\u0000');
         return [channel!, Number(minute), status!, n];
       }),

@@ -84,7 +84,7 @@ export function conformance(backend: Backend, open: (sealer?: ContentSealer) => 
 
     it('applies events that arrive late or twice (another instance, a retried batch) without changing the outcome', async () => {
       const { store } = await fresh();
-      const t0 = Date.now();
+      const t0 = Math.floor(Date.now() / 60_000) * 60_000 + 1000; // all three events in one minute
       const id = uuidv7(t0);
       const sent = ev('sent', id, new Date(t0 + 50), { destination: 'emr', attempt: 2 });
       const retry = ev('retrying', id, new Date(t0 + 10), { destination: 'emr', attempt: 1 });
@@ -96,6 +96,8 @@ export function conformance(backend: Backend, open: (sealer?: ContentSealer) => 
       expect(m.destinations).toEqual({ emr: 'sent' });
       expect(m.receivedAt.getTime()).toBe(t0);
       expect(m.timeline.map((e) => e.status)).toEqual(['received', 'retrying', 'sent']);
+      expect((await store.counters())['adt']).toEqual({ received: 1, retrying: 1, sent: 1 });
+      expect((await store.series('adt', 1, new Date(t0 + 50)))[0]!.counts).toEqual({ received: 1, retrying: 1, sent: 1 });
     });
 
     it('metadata mode keeps no payload and no clear identifier, yet finds the message by patient identifier', async () => {

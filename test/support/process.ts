@@ -28,7 +28,7 @@ export async function spawnMedibus(options: { channelsDir: string; env?: Record<
   const child: ChildProcess = spawn(
     process.execPath,
     [...(options.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start', '--channels', options.channelsDir, '--mappings', path.join(ROOT, 'mappings')],
-    { cwd: ROOT, env: { ...process.env, MEDIBUS_LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, MEDIBUS_LOG_LEVEL: 'info', MEDIBUS_STORE_URL: 'off', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: Record<string, unknown>[] = [];
   const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];

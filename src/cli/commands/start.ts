@@ -11,6 +11,7 @@ import { Engine } from '../../engine.js';
 import { startFhirServer, type RunningFhirServer } from '../../fhir-server/index.js';
 import { errorCodeOf, errorMessage, MedibusError } from '../../errors.js';
 import { createLogger, type Logger } from '../../log.js';
+import { channelStoreSettings, startStore, storeSettingsFromEnv, type StoreRuntime } from '../../store/open.js';
 import { AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
@@ -22,6 +23,10 @@ ${QUEUE_TYPE_HELP}
   --local-fhir     also run two in-memory FHIR servers standing in for the EMR
                    (http://127.0.0.1:8081/fhir) and the central repository (:8082), unless
                    EMR_FHIR_URL / CENTRAL_FHIR_URL point elsewhere
+
+  message store (docs/store.md):
+  MEDIBUS_STORE_URL   unset: SQLite in MEDIBUS_DATA_DIR; postgres://user@host:5432/db; sqlite:PATH; off
+  MEDIBUS_DATA_DIR    default ./data (SQLite file, spill files, identifier hash key)
 `;
 
 /** `err` gets the channel diagnostics; the engine logs through its logger */
@@ -51,8 +56,11 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
   // only once the channels are known good: the servers take a moment to load the R4 definitions
   const localFhir: RunningFhirServer[] = [];
   let engine: Engine | undefined;
+  let store: StoreRuntime | undefined;
   try {
     if (args.localFhir) await startLocalFhirServers(log, localFhir);
+    const storeChannels = new Map(channels.filter((c) => c.config.enabled).map((c) => [c.config.id, channelStoreSettings(c.config.store)]));
+    store = await startStore(storeSettingsFromEnv(process.env), storeChannels, log);
     engine = new Engine({
       channels,
       amqpUrl: args.amqpUrl,
@@ -60,10 +68,13 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
       queueType: args.queueType,
       mappingsDir: resolve(args.mappings),
       outageLogIntervalMs: outageInterval(process.env),
+      ...(store ? { store } : {}),
     });
     // on failure the engine has stopped what it started; the FHIR servers are ours to stop
     await engine.start();
   } catch (error) {
+    // a store opened before the engine failed to construct is ours; otherwise engine.stop closed it
+    if (!engine) await store?.close().catch(() => undefined);
     await Promise.allSettled(localFhir.map((server) => server.stop()));
     log.error({ event: 'start-failed', code: errorCodeOf(error), reason: errorMessage(error) }, 'medibus did not start');
     log.flush();
