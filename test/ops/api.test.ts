@@ -118,10 +118,15 @@ describe('channels, messages, replay', () => {
     const messages = (found.body as { messages: { messageId: string; sourceId: string }[] }).messages;
     expect(messages.map((m) => m.sourceId)).toEqual([controlId]);
     const detail = await call('GET', `/api/messages/${messages[0]!.messageId}`, { role: 'operator' });
-    const statuses = (detail.body as { timeline: { status: string }[] }).timeline.map((e) => e.status);
-    expect(statuses).toEqual(expect.arrayContaining(['received', 'transformed', 'sent']));
+    const shown = detail.body as { timeline: { status: string }[]; payload: string; bundle: string };
+    expect(shown.timeline.map((e) => e.status)).toEqual(expect.arrayContaining(['received', 'transformed', 'sent']));
+    // the input as received and the FHIR output, UTF-8 intact
+    expect(shown.payload).toContain('PID|1||MRN-API-1^^^BV-CHO-RAY^MR||Nguyễn^Thị Ánh');
+    const bundle = JSON.parse(shown.bundle) as { resourceType: string; entry: { resource: { resourceType: string; name?: { family?: string }[] } }[] };
+    expect(bundle.resourceType).toBe('Bundle');
+    expect(bundle.entry.find((e) => e.resource.resourceType === 'Patient')?.resource.name?.[0]?.family).toBe('Nguyễn');
     const audit = await auditActions();
-    expect(audit.some((e) => e.actor === 'an-operator' && e.action.startsWith('message.view') && e.target === messages[0]!.messageId)).toBe(true);
+    expect(audit.some((e) => e.actor === 'an-operator' && e.action === 'message.view-content' && e.target === messages[0]!.messageId)).toBe(true);
   });
 
   it('pause closes the listener, /ready says so; start opens it again; both audited', async () => {

@@ -13,7 +13,7 @@ import { hashPassword } from '../../src/ops/core/passwords.js';
 import type { MessageStore, Role } from '../../src/store/types.js';
 import { brokerUrl, uniqueId } from './broker.js';
 import { startEngine, type RunningEngine } from './engine.js';
-import { openStore, startStoreRuntime } from '../../src/store/open.js';
+import { channelStoreSettings, openStore, startStoreRuntime } from '../../src/store/open.js';
 import { channelsDir } from './process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -35,6 +35,7 @@ export interface OpsStack {
   addUser(name: string, role: Role, password?: string): Promise<void>;
   /** logs in over HTTP; the session cookie to send */
   login(name: string, password?: string): Promise<string>;
+  /** stops everything (the engine closes the store) */
   stop(): Promise<void>;
 }
 
@@ -63,13 +64,12 @@ destinations:
   const { channels, diagnostics } = await loadChannels(dir.dir);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`test channel does not load: ${JSON.stringify(errors)}`);
-  const running = await startEngine({ channels, amqpUrl, queueType: 'quorum', mappingsDir: new URL('../../mappings', import.meta.url).pathname });
-  // the embedded store (SQLite) in a directory of the test's own, its batching writer fed by
-  // the status bus as the engine feeds it
+  // the embedded store (SQLite) in a directory of the test's own, given to the engine as
+  // `medibus start` gives it (status events and content through its batching writer)
   const dataDir = await mkdtemp(path.join(tmpdir(), 'medibus-ops-'));
   const store: MessageStore = (await openStore({ location: { backend: 'sqlite', file: path.join(dataDir, 'store.db') }, dataDir }))!;
-  const storeRuntime = await startStoreRuntime({ store, dataDir, log: createLogger({ level: 'silent' }), channels: new Map(), writer: { flushDelayMs: 20 } });
-  const offStore = running.engine.status.on((event) => storeRuntime.writer.event(event));
+  const storeRuntime = await startStoreRuntime({ store, dataDir, log: createLogger({ level: 'silent' }), channels: new Map(channels.map((c) => [c.config.id, channelStoreSettings(c.config.store)])), writer: { flushDelayMs: 20 } });
+  const running = await startEngine({ channels, amqpUrl, queueType: 'quorum', mappingsDir: new URL('../../mappings', import.meta.url).pathname, store: storeRuntime });
   const broker = new Broker({ url: amqpUrl, name: 'medibus ops test', logger: createLogger({ level: 'silent' }) });
   broker.start();
   await broker.waitUntilConnected(10_000);
@@ -103,12 +103,10 @@ destinations:
     },
     async stop() {
       await ops.stop();
-      offStore();
       await running.stop();
       await broker.close();
       await proxy.close();
       await fhir.stop();
-      await storeRuntime.close();
       await rm(dataDir, { recursive: true, force: true });
       await dir.remove();
     },
