@@ -41,7 +41,7 @@ export interface OpsStack {
 
 export const TEST_PASSWORD = 'mật-khẩu-đủ-dài';
 
-export async function startOpsStack(options: { maxAttempts?: number; replaysPerMinute?: number } = {}): Promise<OpsStack> {
+export async function startOpsStack(options: { maxAttempts?: number; initialDelay?: string; maxDelay?: string; replaysPerMinute?: number } = {}): Promise<OpsStack> {
   const amqpUrl = await brokerUrl();
   const fhir = await startFhirServer({ port: 0 });
   const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(fhir.url).port) });
@@ -58,7 +58,7 @@ destinations:
     url: http://127.0.0.1:${proxy.port}/fhir
     timeout: 2s
     ordering: none
-    retry: { maxAttempts: ${options.maxAttempts ?? 3}, initialDelay: 200ms, maxDelay: 400ms }
+    retry: { maxAttempts: ${options.maxAttempts ?? 3}, initialDelay: ${options.initialDelay ?? '200ms'}, maxDelay: ${options.maxDelay ?? '400ms'} }
 `,
   });
   const { channels, diagnostics } = await loadChannels(dir.dir);
