@@ -76,6 +76,16 @@ export const ERRORS = {
   MEDIBUS_ERR_CSV_HEADER: { retryable: false, hint: 'The header row is missing, empty or names a column twice.' },
   MEDIBUS_ERR_CSV_TOO_LARGE: { retryable: false, hint: 'A single row is larger than the configured limit (often a quote that never closes); fix the file or raise the limit.' },
 
+  // --- operators API and dashboard (src/ops) ---
+  MEDIBUS_ERR_OPS_UNAUTHENTICATED: { retryable: false, hint: 'Log in (POST /api/login) or send an API token (Authorization: Bearer …; `medibus token add`).' },
+  MEDIBUS_ERR_OPS_FORBIDDEN: { retryable: false, hint: 'Your role does not allow this; an admin can give you another role (`medibus user add NAME --role R`).' },
+  MEDIBUS_ERR_OPS_LOGIN: { retryable: false, hint: 'Unknown user or wrong password.' },
+  MEDIBUS_ERR_OPS_NOT_FOUND: { retryable: false, hint: 'No channel, destination or message with that id; check the id in the channel list.' },
+  MEDIBUS_ERR_OPS_BAD_REQUEST: { retryable: false, hint: 'The request does not fit the API; see /api/openapi.json.' },
+  MEDIBUS_ERR_OPS_REASON_REQUIRED: { retryable: false, hint: 'A replay needs a reason (at least 3 characters); it goes to the audit log.' },
+  MEDIBUS_ERR_OPS_RATE_LIMITED: { retryable: true, hint: 'Too many replays in a short time; wait and try again, or replay a selection at once.' },
+  MEDIBUS_ERR_OPS_STORE: { retryable: true, hint: 'The message store did not answer; the engine keeps running; try again.' },
+
   // --- message store (src/store) ---
   MEDIBUS_ERR_STORE_CONFIG: { retryable: false, hint: 'Check MEDIBUS_STORE_URL (postgres://user@host:port/db or sqlite:PATH), MEDIBUS_DATA_DIR and the store: section of medibus.yaml.' },
   MEDIBUS_ERR_STORE_UNAVAILABLE: { retryable: true, hint: 'The message store is unreachable or failing; messages still flow, their history is kept in memory or the spill file and written when it returns.' },

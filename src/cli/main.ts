@@ -20,6 +20,8 @@ const COMMANDS: Record<string, Command> = {
   dead: { summary: "list a channel's dead letters (or failed transforms) without consuming them", load: () => import('./commands/dead.js') },
   teardown: { summary: "delete a channel's queues and exchanges (refuses while they hold messages)", load: () => import('./commands/teardown.js') },
   unseal: { summary: 'print the lines of a file destination in clear, opening sealed (encrypted) ones', load: () => import('./commands/unseal.js') },
+  user: { summary: 'add a dashboard/API user with a role (viewer, operator, admin), or list them', load: () => import('./commands/user.js') },
+  token: { summary: 'make an API token for a user (printed once)', load: () => import('./commands/token.js') },
   test: { summary: "run the channels' tests: blocks (mapping expectations in FHIRPath)", load: () => import('./commands/test.js') },
 };
 

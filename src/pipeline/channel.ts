@@ -48,6 +48,8 @@ export function declareOnConnect(broker: Broker, topology: ChannelTopology): voi
   broker.onConnect(`topology ${topology.channelId}`, () => declareTopology(broker, topology));
 }
 
+export type ChannelState = 'running' | 'paused' | 'stopped';
+
 export class ChannelRuntime {
   readonly id: string;
   readonly topology: ChannelTopology;
@@ -57,6 +59,8 @@ export class ChannelRuntime {
   readonly #workers: Worker[] = [];
   /** why the source did not start, for an optional channel that runs without it */
   #down: string | undefined;
+  /** set by an operator (ops API): paused = the source refuses, the workers drain; stopped = both off */
+  #state: ChannelState = 'running';
 
   private constructor(options: ChannelRuntimeOptions, source: Source, log: Logger) {
     this.#options = options;
@@ -177,6 +181,46 @@ export class ChannelRuntime {
   async start(): Promise<void> {
     for (const worker of this.#workers) worker.start();
     await this.#source.start();
+    this.#state = 'running';
+  }
+
+  get config(): LoadedChannel['config'] {
+    return this.#options.channel.config;
+  }
+
+  get state(): ChannelState {
+    return this.#state;
+  }
+
+  /**
+   * Operator actions (the ops API): `pause` closes the listener (senders get a refused
+   * connection and keep their messages) while the workers drain what is queued; `stop`
+   * also stops the workers (queued messages wait, durable, in the broker); `resume` from
+   * either state brings both back. A consumer cannot be restarted once stopped, so
+   * resuming after a stop builds the workers anew.
+   */
+  async pause(): Promise<void> {
+    if (this.#state !== 'running') return;
+    await this.#source.stop();
+    this.#state = 'paused';
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    if (this.#state === 'running') await this.#source.stop();
+    await this.stopWorkers();
+    this.#state = 'stopped';
+  }
+
+  async resume(): Promise<void> {
+    if (this.#state === 'running') return;
+    if (this.#state === 'stopped') {
+      this.#workers.length = 0;
+      this.#addWorkers();
+      for (const worker of this.#workers) worker.start();
+    }
+    await this.#source.start();
+    this.#state = 'running';
   }
 
   async stopSources(): Promise<void> {

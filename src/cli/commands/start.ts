@@ -13,6 +13,7 @@ import { createLogger } from '../../log.js';
 import { startLocalFhirServers, type LocalFhirServer } from '../local-fhir.js';
 import { loadSealer } from '../../util/at-rest.js';
 import { channelStoreSettings, startStore, storeSettingsFromEnv, type StoreRuntime } from '../../store/open.js';
+import { startDashboard, type RunningDashboard } from '../dashboard.js';
 import { AMQP_TLS_HELP, AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
 const USAGE = `usage: medibus start [--channels DIR] [--mappings DIR] [--amqp-url URL] [--local-fhir]
@@ -29,6 +30,10 @@ ${QUEUE_TYPE_HELP}
   message store (docs/store.md):
   MEDIBUS_STORE_URL   unset: SQLite in MEDIBUS_DATA_DIR; postgres://user@host:5432/db; sqlite:PATH; off
   MEDIBUS_DATA_DIR    default ./data (SQLite file, spill files, identifier hash key)
+
+  dashboard and operators API (README "Dashboard"):
+  MEDIBUS_DASHBOARD_PORT  default 8080; off: not started
+  MEDIBUS_DASHBOARD_HOST  default 127.0.0.1 (only this machine)
 `;
 
 /** `err` gets the channel diagnostics; the engine logs through its logger */
@@ -59,6 +64,7 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
   let localFhir: LocalFhirServer[] = [];
   let engine: Engine | undefined;
   let store: StoreRuntime | undefined;
+  let dashboard: RunningDashboard | undefined;
   try {
     if (args.localFhir) localFhir = await startLocalFhirServers(log);
     const storeChannels = new Map(channels.filter((c) => c.config.enabled).map((c) => [c.config.id, channelStoreSettings(c.config.store)]));
@@ -76,6 +82,12 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
     });
     // on failure the engine has stopped what it started; the FHIR servers are ours to stop
     await engine.start();
+    try {
+      dashboard = await startDashboard({ engine, amqpUrl: args.amqpUrl, log, env: process.env });
+    } catch (error) {
+      await engine.stop();
+      throw error;
+    }
   } catch (error) {
     // a store opened before the engine failed to construct is ours; otherwise engine.stop closed it
     if (!engine) await store?.close().catch(() => undefined);
@@ -91,8 +103,8 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
       log.info({ event: 'signal', signal }, 'shutting down');
       process.off('SIGINT', shutdown);
       process.off('SIGTERM', shutdown);
-      running
-        .stop()
+      Promise.resolve(dashboard?.stop())
+        .then(() => running.stop())
         .then(() => Promise.all(localFhir.map((server) => server.stop())))
         .then(
           () => done(),
