@@ -117,8 +117,13 @@ describe('channels, messages, replay', () => {
     const found = await call('GET', `/api/messages?controlId=${controlId}`, { role: 'operator' });
     const messages = (found.body as { messages: { messageId: string; sourceId: string }[] }).messages;
     expect(messages.map((m) => m.sourceId)).toEqual([controlId]);
-    const detail = await call('GET', `/api/messages/${messages[0]!.messageId}`, { role: 'operator' });
-    const shown = detail.body as { timeline: { status: string }[]; payload: string; bundle: string };
+    type Shown = { timeline: { status: string }[]; payload: string; bundle: string };
+    // the store writes in batches off the message path: the last event lands a moment later
+    let shown: Shown = { timeline: [], payload: '', bundle: '' };
+    await waitFor(async () => {
+      shown = (await call('GET', `/api/messages/${messages[0]!.messageId}`, { role: 'operator' })).body as Shown;
+      return shown.timeline.some((e) => e.status === 'sent');
+    }, 15_000, 'the sent event stored');
     expect(shown.timeline.map((e) => e.status)).toEqual(expect.arrayContaining(['received', 'transformed', 'sent']));
     // the input as received and the FHIR output, UTF-8 intact
     expect(shown.payload).toContain('PID|1||MRN-API-1^^^BV-CHO-RAY^MR||Nguyễn^Thị Ánh');

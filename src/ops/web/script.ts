@@ -118,8 +118,9 @@ export const SCRIPT = String.raw`'use strict';
     const body = Object.assign({ queue: t.queue, dryRun, reason: new FormData($('#replay-form')).get('reason') }, which === 'all' ? { all: true } : { ids });
     try {
       const r = await api('/api/channels/' + encodeURIComponent(t.channel) + '/replay', { method: 'POST', body: JSON.stringify(body) });
-      $('#replay-result').textContent = dryRun ? 'would replay ' + r.wouldReplay + ' of ' + r.inQueue : 'replayed ' + r.replayed.length;
+      // the list is refreshed first, so its count does not overwrite what the replay did
       if (!dryRun) await listDead();
+      $('#replay-result').textContent = dryRun ? 'would replay ' + r.wouldReplay + ' of ' + r.inQueue : 'replayed ' + r.replayed.length;
     } catch (e) { $('#replay-result').textContent = e.message; }
   };
   $('#dry-run').addEventListener('click', () => { const any = document.querySelector('#dead-rows input:checked'); void replay(any ? 'selected' : 'all', true); });
