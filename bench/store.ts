@@ -11,7 +11,7 @@
  * the local test database), dropped afterwards. `BENCH_STORE_BACKENDS=sqlite` for one.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openStore, type StoreSettings } from '../src/store/open.js';
@@ -27,6 +27,8 @@ const TYPES = ['ADT^A01', 'ADT^A08', 'ADT^A03', 'ORU^R01', 'ORM^O01'];
 const DAY = 86_400_000;
 /** messages written through the store to measure writes/s; the rest are loaded in SQL (store-load.ts) */
 const MEASURED = Number(process.env['BENCH_STORE_MEASURED'] ?? 30_000);
+
+const load = (): string => `load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 
 let seq = 0;
 /** one message: its three events and its content (patient id hashed), spread over 30 days before `now` */
@@ -74,6 +76,7 @@ function queries(now: number): Record<string, (k: number) => MessageQuery> {
     'channel': (k) => ({ channel: pick(CHANNELS, k) }),
     'channel + errored': (k) => ({ channel: pick(CHANNELS, k), status: 'errored' }),
     'destination + dead-lettered': () => ({ destination: 'emr', status: 'dead-lettered' }),
+    'destination, 1 hour': (k) => ({ destination: 'emr', from: new Date(now - 5 * DAY + k * 60_000), to: new Date(now - 5 * DAY + k * 60_000 + 3_600_000) }),
     'control id': (k) => ({ sourceId: `CTRL-${(k * 7919) % TOTAL}` }),
     'patient id': (k) => ({ patientId: `MRN-${(k * 104729) % 100_000}` }),
     'type + channel': (k) => ({ channel: pick(CHANNELS, k), messageType: pick(TYPES, k) }),
@@ -114,7 +117,7 @@ async function runOne(backend: 'sqlite' | 'postgres'): Promise<void> {
     const now = Date.now();
     const measured = Math.min(TOTAL, MEASURED);
     const w = await fill(store, now, measured);
-    process.stdout.write(`${backend}: ${Math.round(w.writesPerSecond)} writes/s in batches of 500 (${Math.round(w.messagesPerSecond)} messages/s of 3 events + metadata), over ${measured} messages\n`);
+    process.stdout.write(`${backend}: ${Math.round(w.writesPerSecond)} writes/s in batches of 500 (${Math.round(w.messagesPerSecond)} messages/s of 3 events + metadata), over ${measured} messages (${load()})\n`);
     const t = performance.now();
     const spec = { from: measured, to: TOTAL, total: TOTAL, now, hashKey: settings.hashKey! };
     if (TOTAL > measured) {
@@ -124,7 +127,7 @@ async function runOne(backend: 'sqlite' | 'postgres'): Promise<void> {
     process.stdout.write(`${backend}: loaded to ${TOTAL} messages in SQL (${((performance.now() - t) / 1000).toFixed(0)} s)\n`);
     const s = await searchLatency(store, now);
     process.stdout.write(`${backend}: search over ${TOTAL} messages, 50 per page\n${s.rows.join('\n')}\n`);
-    process.stdout.write(`${backend}: all searches p50 ${percentile(s.all, 50).toFixed(1)} ms, p99 ${percentile(s.all, 99).toFixed(1)} ms (target < 100 ms)\n`);
+    process.stdout.write(`${backend}: all searches p50 ${percentile(s.all, 50).toFixed(1)} ms, p99 ${percentile(s.all, 99).toFixed(1)} ms (target < 100 ms; ${load()})\n`);
   } finally {
     await store.close();
     if (backend === 'postgres') {

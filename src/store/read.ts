@@ -77,8 +77,27 @@ export async function search(q: Queryable, query: MessageQuery, hash: IdHasher):
     where.push(sql);
     params.push(...values);
   };
-  if (query.destination !== undefined) joins.push('JOIN message_destinations d ON d.message_id = m.id');
-  if (query.patientId !== undefined) joins.push('JOIN patient_ids p ON p.message_id = m.id');
+  // The table the search is driven from, and the id column it orders on: a destination's or a
+  // patient's rows when the search names one, so the index (destination, status, message_id)
+  // or (hash, message_id) gives the order and the first page stops after `limit` rows. Ordering
+  // on m.id instead made SQLite read and sort every match (the dead-letter search at 1,000,000
+  // messages took 400 ms); m.id equals the key column, so the result is the same.
+  let from = 'messages m';
+  let key = 'm.id';
+  if (query.destination !== undefined) {
+    // CROSS JOIN: SQLite keeps the left table as the outer loop; PostgreSQL plans it freely
+    from = 'message_destinations d CROSS JOIN messages m';
+    key = 'd.message_id';
+    joins.push('d.message_id = m.id');
+  } else if (query.patientId !== undefined) {
+    from = 'patient_ids p CROSS JOIN messages m';
+    key = 'p.message_id';
+    joins.push('p.message_id = m.id');
+  }
+  if (query.destination !== undefined && query.patientId !== undefined) {
+    from += ' JOIN patient_ids p ON p.message_id = m.id';
+  }
+  where.push(...joins);
   if (query.channel !== undefined) cond('m.channel = ?', query.channel);
   if (query.destination !== undefined) {
     cond('d.destination = ?', query.destination);
@@ -87,10 +106,10 @@ export async function search(q: Queryable, query: MessageQuery, hash: IdHasher):
   if (query.messageType !== undefined) cond('m.message_type = ?', query.messageType);
   if (query.sourceId !== undefined) cond('m.source_id = ?', query.sourceId);
   if (query.patientId !== undefined) cond('p.hash = ?', hash(query.patientId));
-  if (query.from !== undefined) cond('m.id >= ?', idBound(query.from.getTime()));
-  if (query.to !== undefined) cond('m.id < ?', idBound(query.to.getTime()));
-  if (query.cursor !== undefined) cond('m.id < ?', decodeCursor(query.cursor));
-  const sql = `SELECT m.* FROM messages m ${joins.join(' ')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY m.id DESC LIMIT ?`;
+  if (query.from !== undefined) cond(`${key} >= ?`, idBound(query.from.getTime()));
+  if (query.to !== undefined) cond(`${key} < ?`, idBound(query.to.getTime()));
+  if (query.cursor !== undefined) cond(`${key} < ?`, decodeCursor(query.cursor));
+  const sql = `SELECT m.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} DESC LIMIT ?`;
   const rows = await q.all<MessageRow>(sql, [...params, limit + 1]);
   const page = rows.slice(0, limit);
   const dests = await destinationsOf(q, page.map((r) => r.id));

@@ -68,6 +68,13 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX audit_action ON audit (action, seq)',
     ],
   },
+  {
+    version: 2,
+    what: 'destination searches without a status ordered by message id',
+    // a destination's search with a status walks destinations_status in id order (read.ts);
+    // without a status it needs (destination, message_id), or it sorts every row of the destination
+    statements: () => ['CREATE INDEX destinations_order ON message_destinations (destination, message_id)'],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -21,6 +21,27 @@ let topo: Declared;
 let conn: ChannelModel;
 let dir = '';
 const ids = ['m-1', 'm-2', 'm-3'];
+let deadAtMs = 0;
+/** the failed transform's AMQP timestamp (seconds), 90 s before it was published */
+let failedTimestamp = 0;
+
+/** `3h0m`, `1m32s`, `12s` back to seconds (the hour form drops seconds: its lower bound) */
+function ageSeconds(text: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m || text === '') throw new Error(`not an age: ${text}`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/**
+ * The age the CLI printed lies between the ages at the moment it was started and when it
+ * ended (a slow machine moves both bounds, never the check): `slack` covers rounding and,
+ * for the hour form, the minutes it shows without seconds.
+ */
+function expectAge(printed: string, sinceMs: number, startedMs: number, endedMs: number, slack = 1): void {
+  const s = ageSeconds(printed);
+  expect(s).toBeGreaterThanOrEqual(Math.floor((startedMs - sinceMs) / 1000) - slack);
+  expect(s).toBeLessThanOrEqual(Math.ceil((endedMs - sinceMs) / 1000) + 1);
+}
 const HL7 = 'MSH|^~\\&|LAB|H|MEDIBUS|H|20240305101500||ORU^R01|CTRL-1|P|2.5.1\rPID|1||123^^^H^MR||Doe^Jane\r';
 
 beforeAll(async () => {
@@ -29,7 +50,8 @@ beforeAll(async () => {
   conn = await rawConnection(url);
   const ch = await conn.createConfirmChannel();
   const dead = topo.topology.destinations[0].dead;
-  const deadAt = new Date(Date.now() - 3 * 3600_000).toISOString();
+  deadAtMs = Date.now() - 3 * 3600_000;
+  const deadAt = new Date(deadAtMs).toISOString();
   ids.forEach((messageId, i) => {
     const headers = {
       'medibus-control-id': `CTRL-${i + 1}`,
@@ -44,7 +66,8 @@ beforeAll(async () => {
   // a failed transform: the raw bytes as received (ISO 8859-1), with its charset header
   const raw = await readFile(path.join(ROOT, 'fixtures/hl7/de-adt-a01-8859-1.hl7'));
   const failedHeaders = { 'medibus-control-id': 'DE-ADT-000112', 'medibus-type': 'ADT^A01', 'medibus-charset': '8859/1', ...errorHeaders(new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', 'PID-3: no identifier')) };
-  ch.publish('', topo.topology.failed, raw, { messageId: 'f-1', persistent: true, headers: failedHeaders, timestamp: Math.floor(Date.now() / 1000) - 90 });
+  failedTimestamp = Math.floor(Date.now() / 1000) - 90;
+  ch.publish('', topo.topology.failed, raw, { messageId: 'f-1', persistent: true, headers: failedHeaders, timestamp: failedTimestamp });
   await ch.waitForConfirms();
   await ch.close();
   dir = await channelsDir({
@@ -73,14 +96,19 @@ const dead = (...args: string[]) => runCli(['dead', id, '--channels', dir, '--am
 
 describe('medibus dead', () => {
   it('lists the dead letters, one line each, without consuming them', async () => {
+    const started = Date.now();
     const result = await dead();
+    const ended = Date.now();
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`medibus.${id}.emr.dead: 3 messages`);
     expect(lines).toHaveLength(4);
     ids.forEach((messageId, i) => {
-      expect(lines[i + 1]).toBe(`  ${messageId}  control=CTRL-${i + 1}  type=ORU^R01  attempts=8  age=3h0m  MEDIBUS_ERR_DELIVERY_REJECTED: HTTP 422 for message ${i + 1}`);
+      // the age is since medibus-dead-at (3 hours before the test published them), in hours and minutes
+      const m = new RegExp(`^  ${messageId}  control=CTRL-${i + 1}  type=ORU\\^R01  attempts=8  age=(3h\\d+m)  MEDIBUS_ERR_DELIVERY_REJECTED: HTTP 422 for message ${i + 1}$`).exec(lines[i + 1]!);
+      expect(m, lines[i + 1]).not.toBeNull();
+      expectAge(m![1]!, deadAtMs, started, ended, 60);
     });
     expect(result.stdout).not.toContain('Doe');
     expect(await readyCount(conn, `medibus.${id}.emr.dead`)).toBe(3);
@@ -107,10 +135,14 @@ describe('medibus dead', () => {
   });
 
   it('--failed lists the failed transforms; --show decodes the raw HL7 in its charset', async () => {
+    const started = Date.now();
     const list = await dead('--failed');
+    const ended = Date.now();
     expect(list.code).toBe(0);
-    // no medibus-dead-at here: the age comes from the AMQP timestamp, 90 s ago
-    expect(list.stdout).toMatch(new RegExp(`^medibus\\.${id}\\.failed: 1 message\n  f-1  control=DE-ADT-000112  type=ADT\\^A01  attempts=-  age=1m3\\ds  MEDIBUS_ERR_MAPPING_RUNTIME: PID-3: no identifier\n$`));
+    // no medibus-dead-at here: the age comes from the AMQP timestamp, set 90 s in the past
+    const m = new RegExp(`^medibus\\.${id}\\.failed: 1 message\n  f-1  control=DE-ADT-000112  type=ADT\\^A01  attempts=-  age=(\\d+m\\d+s)  MEDIBUS_ERR_MAPPING_RUNTIME: PID-3: no identifier\n$`).exec(list.stdout);
+    expect(m, list.stdout).not.toBeNull();
+    expectAge(m![1]!, failedTimestamp * 1000, started, ended);
     const show = await dead('--failed', '--show', 'f-1');
     expect(show.code).toBe(0);
     expect(show.stdout.split('\n')[0]).toMatch(/^# CONTAINS PATIENT DATA/);

@@ -160,6 +160,17 @@ export function conformance(backend: Backend, open: (sealer?: ContentSealer) => 
       expect(await ids({ status: 'dead-lettered' })).toEqual([idAt[7]]);
       expect(await ids({ destination: 'emr', status: 'dead-lettered' })).toEqual([idAt[7]]);
       expect(await ids({ destination: 'repo', channel: 'lab' })).toEqual([15, 0].map((i) => idAt[i]));
+      // a destination's search is driven from its rows (read.ts): the same order, time range and cursor
+      expect(await ids({ destination: 'repo', from: new Date(t0 + 3 * 60_000), to: new Date(t0 + 12 * 60_000) })).toEqual([9, 6, 3].map((i) => idAt[i]));
+      const repo: string[] = [];
+      let next: string | undefined;
+      for (let n = 0; n < 10; n++) {
+        const page = await store.search({ destination: 'repo', limit: 3, ...(next ? { cursor: next } : {}) });
+        repo.push(...page.items.map((s) => s.messageId));
+        next = page.next;
+        if (!next) break;
+      }
+      expect(repo).toEqual([24, 21, 18, 15, 12, 9, 6, 3, 0].map((i) => idAt[i]));
       expect(await ids({ messageType: 'ADT^A08', channel: 'lab' })).toEqual([15, 5].map((i) => idAt[i]));
       expect(await ids({ sourceId: 'C-13' })).toEqual([idAt[13]]);
       expect(await ids({ from: new Date(t0 + 3 * 60_000), to: new Date(t0 + 6 * 60_000) })).toEqual([5, 4, 3].map((i) => idAt[i]));

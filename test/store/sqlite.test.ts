@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/sqlite-db.js';
-import { migrate, SCHEMA_VERSION } from '../../src/store/schema.js';
+import { migrate, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/schema.js';
 import { conformance } from './conformance.js';
 import { openTestStore, tempDir } from './support.js';
 
@@ -24,7 +24,7 @@ it('sqlite: runs in WAL mode, migrates once, and refuses a schema newer than it 
   const dir = await tempDir();
   const file = path.join(dir, 'store.db');
   const db = openSqlite(file);
-  expect(await migrate(db)).toEqual([SCHEMA_VERSION]);
+  expect(await migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
   expect(await migrate(db)).toEqual([]);
   expect(await db.all('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   await db.close();
