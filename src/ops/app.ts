@@ -17,7 +17,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusBus } from '../status/events.js';
-import type { OpsBroker, OpsContext } from './core/context.js';
+import { oldestWaiting, type OpsBroker, type OpsContext } from './core/context.js';
 import { OpsCounters } from './core/counters.js';
 import { OpsMetrics } from './core/metrics.js';
 import admin from './plugins/admin.js';
@@ -80,7 +80,11 @@ export function buildOperatorsApp(options: OperatorsAppOptions): OperatorsApp {
       }
     },
   };
-  const metrics = new OpsMetrics({ channels: options.channels, depths: (c) => sampler.depths(c.topology) });
+  const metrics = new OpsMetrics({
+    channels: options.channels,
+    depths: (c) => sampler.depths(c.topology),
+    oldestWaitingMs: async (c) => oldestWaiting(ctx, c, await sampler.depths(c.topology)),
+  });
   const unfollow = [counters.follow(status), metrics.follow(status)];
 
   const app = fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });

@@ -41,6 +41,13 @@ async function auditActions(): Promise<{ actor: string; action: string; target?:
   return (body as { entries: { actor: string; action: string; target?: string; outcome: string; detail?: Record<string, unknown> }[] }).entries;
 }
 
+/** the destination's queue depths and oldest-waiting age, as GET /api/channels/:id gives them */
+function waiting(body: unknown, destination: string): { dead: number; queued: number; oldestMs: number | null } {
+  const b = body as { queues?: { destinations: { name: string; waiting: number; retrying: number; dead: number }[] }; oldestWaitingMs: Record<string, number | null> };
+  const q = b.queues?.destinations.find((d) => d.name === destination);
+  return { dead: q?.dead ?? -1, queued: (q?.waiting ?? 0) + (q?.retrying ?? 0), oldestMs: b.oldestWaitingMs[destination] ?? null };
+}
+
 function channelCounts(body: unknown): { received: number; transformed: number; destinations: Record<string, { sent: number; retrying: number; dead: number }> } {
   return (body as { counts: ReturnType<typeof channelCounts> }).counts;
 }
@@ -159,7 +166,9 @@ describe('channels, messages, replay', () => {
   });
 
   it('parks a message dead while the destination is down, counts it dry, refuses a replay without reason, replays it with one', async () => {
-    const before = channelCounts((await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body).destinations['emr']!;
+    const beforeBody = (await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body;
+    const before = channelCounts(beforeBody).destinations['emr']!;
+    expect(waiting(beforeBody, 'emr')).toMatchObject({ dead: 0, oldestMs: null });
     stack.proxy.down();
     const controlId = `DEAD-${Date.now()}`;
     expect(await sendOne(stack.mllpPort(), adt(controlId, 'MRN-DEAD-1'))).toMatch(/MSA\|AA/);
@@ -170,6 +179,29 @@ describe('channels, messages, replay', () => {
     }, 20_000, 'dead-lettered').catch((error: unknown) => {
       throw new Error(`${String(error)}: ${JSON.stringify(last)}`);
     });
+    // the message waits for the destination that is down: its dead queue holds it, its age is
+    // shown and grows, in the API and in /metrics
+    const ours = `/api/channels/${stack.channelId}`;
+    // depths are sampled at most once a second: the dead queue's count follows within one
+    let first = waiting(last, 'emr');
+    await waitFor(async () => {
+      first = waiting((await call('GET', ours, { role: 'viewer' })).body, 'emr');
+      return first.dead >= 1 && first.oldestMs !== null;
+    }, 10_000, 'the dead queue counted').catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${JSON.stringify(first)}`);
+    });
+    let later = first;
+    await waitFor(async () => {
+      later = waiting((await call('GET', ours, { role: 'viewer' })).body, 'emr');
+      return later.oldestMs !== null && later.oldestMs >= first.oldestMs! + 1500;
+    }, 15_000, 'the oldest-waiting age grows').catch((error: unknown) => {
+      throw new Error(`${String(error)}: first ${JSON.stringify(first)}, last ${JSON.stringify(later)}`);
+    });
+    const metrics = (await call('GET', '/metrics')).text;
+    const gauge = new RegExp(`medibus_oldest_waiting_seconds\\{channel="${stack.channelId}",destination="emr"\\} ([0-9.e+-]+)`).exec(metrics);
+    expect(gauge, 'medibus_oldest_waiting_seconds for emr').not.toBeNull();
+    expect(Number(gauge![1])).toBeGreaterThanOrEqual(later.oldestMs! / 1000);
+    expect(metrics).toMatch(new RegExp(`medibus_queue_messages\\{channel="${stack.channelId}",queue="dead",destination="emr"\\} [1-9]`));
     const list = await call('GET', `/api/channels/${stack.channelId}/dead/emr`, { role: 'operator' });
     const dead = (list.body as { messages: { id: string; controlId: string; code: string }[] }).messages;
     const entry = dead.find((m) => m.controlId === controlId)!;
@@ -183,6 +215,8 @@ describe('channels, messages, replay', () => {
     const done = await call('POST', `/api/channels/${stack.channelId}/replay`, { role: 'operator', body: { queue: 'emr', ids: [entry.id], reason: 'EMR đã hoạt động lại' } });
     expect(done.body).toMatchObject({ replayed: [entry.id], missing: [] });
     await waitFor(async () => channelCounts((await call('GET', `/api/channels/${stack.channelId}`, { role: 'viewer' })).body).destinations['emr']!.sent > before.sent, 15_000, 'delivered after replay');
+    // delivered: nothing waits any more (the sampler caches depths for 1 s)
+    await waitFor(async () => waiting((await call('GET', ours, { role: 'viewer' })).body, 'emr').oldestMs === null, 10_000, 'no oldest-waiting age once delivered');
     const replays = (await auditActions()).filter((e) => e.action === 'replay');
     expect(replays[0]).toMatchObject({ actor: 'an-operator', outcome: 'ok', detail: { reason: 'EMR đã hoạt động lại', count: 1 } });
   }, 60_000);

@@ -45,16 +45,27 @@ export interface ChannelSnapshot {
   readonly oldestWaitingMs: Readonly<Record<string, number | null>>;
 }
 
-export async function snapshot(ctx: OpsContext, channel: OpsChannel): Promise<ChannelSnapshot> {
-  const address = channel.address();
-  const queues = await ctx.sampler.depths(channel.topology);
-  const oldestWaitingMs: Record<string, number | null> = {};
+/**
+ * Per destination, ms since the oldest message it has not yet taken: the oldest handed to it
+ * and not yet sent or dead (this process's counters: the partition queues refuse basic.get,
+ * so the broker cannot tell), or the head of its dead queue (its AMQP timestamp), whichever
+ * is older; null when nothing waits.
+ */
+export function oldestWaiting(ctx: Pick<OpsContext, 'counters'>, channel: OpsChannel, queues: ChannelDepths | undefined): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
   for (const d of channel.config.destinations) {
     const pending = ctx.counters.oldestPendingAge(channel.id, d.name);
     const dead = queues?.destinations.find((q) => q.name === d.name)?.oldestDeadAgeMs;
     const ages = [pending, dead].filter((a): a is number => a !== undefined);
-    oldestWaitingMs[d.name] = ages.length > 0 ? Math.max(...ages) : null;
+    out[d.name] = ages.length > 0 ? Math.max(...ages) : null;
   }
+  return out;
+}
+
+export async function snapshot(ctx: OpsContext, channel: OpsChannel): Promise<ChannelSnapshot> {
+  const address = channel.address();
+  const queues = await ctx.sampler.depths(channel.topology);
+  const oldestWaitingMs = oldestWaiting(ctx, channel, queues);
   return {
     id: channel.id,
     ...(channel.config.description === undefined ? {} : { description: channel.config.description }),

@@ -24,7 +24,12 @@ export class OpsMetrics {
   readonly #deliveries: Counter<'channel' | 'destination' | 'status'>;
   readonly #ackLatency: Histogram<'channel'>;
 
-  constructor(options: { channels: () => readonly OpsChannel[]; depths: (c: OpsChannel) => Promise<ChannelDepths | undefined> }) {
+  constructor(options: {
+    channels: () => readonly OpsChannel[];
+    depths: (c: OpsChannel) => Promise<ChannelDepths | undefined>;
+    /** per destination, ms since its oldest waiting message (context.ts oldestWaiting), null if none */
+    oldestWaitingMs: (c: OpsChannel) => Promise<Readonly<Record<string, number | null>>>;
+  }) {
     const registers = [this.registry];
     this.#messages = new Counter({ name: 'medibus_messages_total', help: 'Message transitions per channel and status (received, filtered, transformed, errored, …)', labelNames: ['channel', 'status'], registers });
     this.#deliveries = new Counter({ name: 'medibus_deliveries_total', help: 'Delivery outcomes per channel, destination and status (sent, retrying, dead-lettered, replayed)', labelNames: ['channel', 'destination', 'status'], registers });
@@ -53,6 +58,18 @@ export class OpsMetrics {
             this.set({ channel: c.id, queue: 'retrying', destination: dest.name }, dest.retrying);
             this.set({ channel: c.id, queue: 'dead', destination: dest.name }, dest.dead);
           }
+        }
+      },
+    });
+    new Gauge({
+      name: 'medibus_oldest_waiting_seconds',
+      help: 'Per channel and destination, the age of the oldest message not yet delivered or still dead-lettered (0 when none)',
+      labelNames: ['channel', 'destination'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const c of options.channels()) {
+          for (const [destination, ms] of Object.entries(await options.oldestWaitingMs(c))) this.set({ channel: c.id, destination }, (ms ?? 0) / 1000);
         }
       },
     });
