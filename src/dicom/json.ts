@@ -94,6 +94,12 @@ function attribute(dataSet: DataSet, element: Element, tag: string, charset: str
     return items.length ? { vr, Value: items } : { vr };
   }
   if (element.length === 0) return { vr };
+  // dicom-parser checks that the top-level elements fit (read.ts checkComplete) but not the
+  // elements of a sequence item, which share the object's bytes: a value read past their end
+  // would throw a bare string from dicom-parser, or a RangeError from a DataView
+  if (element.length !== 0xffffffff && element.dataOffset + element.length > dataSet.byteArray.length) {
+    throw new MedibusError('MEDIBUS_ERR_DICOM_TRUNCATED', `${options.source}: element (${tag.slice(0, 4)},${tag.slice(4)}) declares ${element.length} bytes but the object ends ${Math.max(0, dataSet.byteArray.length - element.dataOffset)} bytes into it`);
+  }
   if (BINARY.has(vr) || element.length === 0xffffffff) return binary(dataSet, element, vr, options);
   const numeric = NUMERIC[vr];
   if (numeric) {

@@ -120,8 +120,10 @@ function readObject(bytes: Uint8Array, options: DicomReadOptions, source: string
   };
   // the meta group is read from its own data set: for a deflated object dicom-parser's
   // merged elements point into the original bytes, not the inflated ones
-  const meta = metaSet ? toDicomJson(metaSet, undefined, { ...jsonOptions, littleEndian: true }, (tag) => !tag.startsWith('0002')) : {};
-  const dataset = toDicomJson(dataSet, specificCharacterSet, jsonOptions, (tag) => tag.startsWith('0002') || tag === PIXEL_DATA);
+  // the values are read here, through dicom-parser's accessors: whatever they throw (bare
+  // strings, RangeErrors) becomes a refusal too, not only what parsing threw
+  const meta = metaSet ? parseOrRefuse(() => toDicomJson(metaSet, undefined, { ...jsonOptions, littleEndian: true }, (tag) => !tag.startsWith('0002')), source) : {};
+  const dataset = parseOrRefuse(() => toDicomJson(dataSet, specificCharacterSet, jsonOptions, (tag) => tag.startsWith('0002') || tag === PIXEL_DATA), source);
   const sopClassUid = firstString(dataset, '00080016');
   const sopInstanceUid = firstString(dataset, '00080018');
   if (!sopClassUid || !sopInstanceUid) {
@@ -157,7 +159,7 @@ function parseOrRefuse<T>(parse: () => T, source: string): T {
     const inner: unknown = typeof thrown === 'object' && thrown !== null && 'exception' in thrown ? thrown.exception : thrown;
     if (isMedibusError(inner)) throw inner;
     const message = typeof inner === 'string' ? inner : errorMessage(inner);
-    if (/past end of buffer|cannot seek|greater than or equal to 'byteArray' length|unexpected end of file/i.test(message)) {
+    if (/past end of buffer|outside the bounds|cannot seek|greater than or equal to 'byteArray' length|unexpected end of file/i.test(message)) {
       throw new MedibusError('MEDIBUS_ERR_DICOM_TRUNCATED', `${source}: the object ends inside an element (${message.replace(/^dicomParser\./, '')})`, { cause: inner });
     }
     throw new MedibusError('MEDIBUS_ERR_DICOM_NOT_DICOM', `${source}: the data cannot be parsed as DICOM (${message.replace(/^dicomParser\./, '')})`, { cause: inner });
