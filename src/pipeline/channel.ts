@@ -17,7 +17,7 @@ import { DeliveryWorker } from './delivery.js';
 import type { MessageFilter } from './filter.js';
 import { hl7v2Kind } from '../kinds/hl7v2/index.js';
 import { createHl7Intake } from './intake.js';
-import { createKindIntake } from './intake-kind.js';
+import { createKindFailer, createKindIntake } from './intake-kind.js';
 import { TransformWorker } from './transform.js';
 import { sourceCharset } from './transform-plan.js';
 import type { MessageMapping, TransformPlan } from './transform-step.js';
@@ -172,6 +172,7 @@ export class ChannelRuntime {
         orderingKey: config.ordering.key,
         confirmTimeout: ackTimeout,
       }),
+      fail: createKindFailer({ channelId: config.id, kind: spec.kind, topology: options.topology, publisher: options.intakePublisher, status: options.status, log, confirmTimeout: ackTimeout }),
     };
     // The source's own keys; `type` selected the spec and is not part of its config.
     const { type: _type, ...own } = config.source;

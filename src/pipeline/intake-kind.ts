@@ -12,7 +12,8 @@
 import { MedibusError } from '../errors.js';
 import { anyKindSpec } from '../kinds/registry.js';
 import type { Payload, PayloadIdentity, PayloadKind } from '../kinds/types.js';
-import type { IngestOutcome, ReceivedMeta } from '../sources/types.js';
+import { errorHeaders, HEADERS } from '../broker/retry.js';
+import type { FailedRecord, IngestOutcome, ReceivedMeta } from '../sources/types.js';
 import { uuidv7 } from '../util/ids.js';
 import { asMedibusError, publishIngress, type IntakeBase } from './ingress.js';
 
@@ -35,6 +36,10 @@ export function createKindIntake(options: KindIntakeOptions): (payload: Payload,
     log.warn({ event: 'refused', kind: options.kind, sourceId, type, code: error.code, reason: error.message, retryable: error.retryable, ...where(meta) }, 'message refused');
     return { accepted: false, error, retryable: error.retryable };
   }
+
+  // A CSV file is thousands of messages a second: its source logs the file's progress every
+  // few seconds instead, and each row's line goes to debug (pino drops it before formatting).
+  const perMessage = options.kind === 'csv' ? log.debug.bind(log) : log.info.bind(log);
 
   return async (payload, meta) => {
     if (payload.kind !== options.kind) {
@@ -59,8 +64,53 @@ export function createKindIntake(options: KindIntakeOptions): (payload: Payload,
     } catch (error) {
       return refuse(asMedibusError(error), meta, identity.sourceId, identity.type);
     }
-    status.emit({ status: 'received', channel: channelId, messageId, kind: payload.kind, sourceId: identity.sourceId, messageType: identity.type });
-    log.info({ event: 'received', messageId, kind: payload.kind, sourceId: identity.sourceId, type: identity.type, partition, bytes: body.length, ...where(meta) }, 'message received');
+    status.emit({ status: 'received', channel: channelId, messageId, kind: payload.kind, sourceId: identity.sourceId, messageType: identity.type, ...(meta.progress ? { progress: meta.progress } : {}) });
+    perMessage({ event: 'received', messageId, kind: payload.kind, sourceId: identity.sourceId, type: identity.type, partition, bytes: body.length, ...where(meta) }, 'message received');
+    return { accepted: true, messageId };
+  };
+}
+
+/**
+ * What a source could not read goes where the transform parks what it cannot map: the
+ * channel's `failed` queue, with the reason headers the dashboard and replay read. Resolves
+ * accepted once the broker confirmed; never rejects.
+ */
+export function createKindFailer(options: Omit<KindIntakeOptions, 'orderingKey' | 'debugLog'>): (record: FailedRecord, error: MedibusError, meta: ReceivedMeta) => Promise<IngestOutcome> {
+  const { channelId, status, log, publisher, topology } = options;
+  const contentType = anyKindSpec(options.kind).contentType;
+  return async (record, error, meta) => {
+    const messageId = uuidv7(meta.receivedAt.getTime());
+    const extra = Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [`medibus-${name}`, value]));
+    try {
+      await publisher.publish(
+        '',
+        topology.failed,
+        record.body,
+        {
+          messageId,
+          timestamp: Math.floor(meta.receivedAt.getTime() / 1000),
+          contentType,
+          headers: {
+            'medibus-channel': channelId,
+            'medibus-kind': record.kind,
+            'medibus-source-id': record.sourceId,
+            'medibus-type': record.type,
+            'medibus-sender': record.sender,
+            'medibus-received-at': meta.receivedAt.toISOString(),
+            ...extra,
+            ...errorHeaders(error),
+            [HEADERS.deadAt]: new Date().toISOString(),
+          },
+        },
+        { timeoutMs: options.confirmTimeout },
+      );
+    } catch (thrown) {
+      const refused = asMedibusError(thrown);
+      log.warn({ event: 'refused', kind: record.kind, sourceId: record.sourceId, code: refused.code, reason: refused.message, retryable: refused.retryable }, 'could not park an unreadable input in the failed queue');
+      return { accepted: false, error: refused, retryable: refused.retryable };
+    }
+    status.emit({ status: 'errored', channel: channelId, messageId, kind: record.kind, sourceId: record.sourceId, messageType: record.type, code: error.code, reason: error.message });
+    log.warn({ event: 'errored', messageId, kind: record.kind, sourceId: record.sourceId, code: error.code, reason: error.message }, 'input could not be read; parked in the failed queue');
     return { accepted: true, messageId };
   };
 }

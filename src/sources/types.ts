@@ -67,6 +67,25 @@ export interface SourceContext {
    * (accepted) or with the reason it was refused / could not be made durable. Never rejects.
    */
   ingest(payload: Payload, meta: ReceivedMeta): Promise<IngestOutcome>;
+  /**
+   * Parks an input the source could not read (a CSV row with the wrong column count) in the
+   * channel's failed queue, with the reason, where the transform parks what it cannot map.
+   * Resolves accepted once the broker confirmed; never rejects.
+   */
+  fail(record: FailedRecord, error: MedibusError, meta: ReceivedMeta): Promise<IngestOutcome>;
+}
+
+/** What a source parks in the failed queue: the input as read, and where it came from. */
+export interface FailedRecord {
+  readonly kind: PayloadKind;
+  /** the body the failed queue keeps (CSV: the rows JSON with the raw text) */
+  readonly body: Buffer;
+  /** the input's own id (CSV: rowId) */
+  readonly sourceId: string;
+  readonly type: string;
+  readonly sender: string;
+  /** extra headers for who reads the failed queue (file, line, column) */
+  readonly headers?: Readonly<Record<string, string | number>>;
 }
 
 export interface ReceivedMeta {
@@ -77,6 +96,11 @@ export interface ReceivedMeta {
   readonly file?: string;
   /** the calling AE title of a DICOM association */
   readonly callingAe?: string;
+  /**
+   * progress of the input this payload belongs to (CSV: rows done of total), set by the source
+   * on one payload every few seconds; rides on that payload's `received` status event
+   */
+  readonly progress?: { readonly done: number; readonly total?: number; readonly file?: string };
 }
 
 export interface Source {

@@ -38,6 +38,7 @@ function context(recorded: Recorded): SourceContext {
       recorded.rejected.push({ head: head.toString('latin1'), error, meta });
       return result(`AR ${error.code}`, 'AR');
     },
+    fail: async (_record, error) => ({ accepted: false, error, retryable: false }),
     async ingest() {
       return { accepted: false, error: new MedibusError('MEDIBUS_ERR_INTERNAL', 'an MLLP source hands on HL7 only'), retryable: false };
     },
