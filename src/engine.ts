@@ -24,6 +24,16 @@ import { contentCapture } from './store/capture.js';
 import { channelStoreSettings, type StoreRuntime } from './store/open.js';
 import { BrokerOutage } from './broker/outage.js';
 import { channelStartError } from './start-failure.js';
+import type { ContentRecord } from './store/types.js';
+
+/**
+ * What one process runs (docs/scaling.md "Workers in a process of their own"): `all` the
+ * sources, intake and workers; `sources` only the sources and intake (the process with the
+ * listeners, the ops API and the store writer); `workers` only the transform and delivery
+ * workers. The two halves meet only through RabbitMQ's durable ingress queues, so they can
+ * run in different processes or on different machines.
+ */
+export type EngineRole = 'all' | 'sources' | 'workers';
 
 export interface EngineOptions {
   readonly channels: readonly LoadedChannel[];
@@ -47,6 +57,18 @@ export interface EngineOptions {
    * on stop, after the workers, so the last events are written.
    */
   readonly store?: StoreRuntime;
+  /** what this process runs; `all` by default */
+  readonly role?: EngineRole;
+  /**
+   * Where the transform's content records go when this process has no store of its own: a
+   * workers child hands them to its parent (cli/workers-process.ts), which writes them.
+   */
+  readonly contentSink?: (record: ContentRecord) => void;
+  /**
+   * Workers running in another process for this one (cli/workers-process.ts): stopped after
+   * the sources and before the store closes, so their last events are still written.
+   */
+  readonly remoteWorkers?: { stop(): Promise<void> };
 }
 
 export class Engine {
@@ -61,11 +83,13 @@ export class Engine {
   #stopping: Promise<void> | undefined;
   #outage: BrokerOutage | undefined;
   #unlistenStore: (() => void) | undefined;
+  readonly role: EngineRole;
 
   constructor(options: EngineOptions) {
     this.#options = options;
     this.#log = options.log;
     this.status = options.status ?? new StatusBus();
+    this.role = options.role ?? 'all';
     this.#publishBroker = new Broker({ ...options.broker, url: options.amqpUrl, name: 'medibus publish', logger: options.log });
     this.#consumeBroker = new Broker({ ...options.broker, url: options.amqpUrl, name: 'medibus consume', logger: options.log });
   }
@@ -107,8 +131,11 @@ export class Engine {
       this.#unlistenStore ??= this.status.on((event) => writer.event(event));
     }
     const modes = new Map(enabled.map((c) => [c.config.id, channelStoreSettings(c.config.store).content]));
-    const capture = store ? contentCapture(store.writer, (id) => modes.get(id) ?? 'full') : undefined;
-    this.#intakePublisher = new Publisher(this.#publishBroker, { name: 'intake', logger: this.#log });
+    const sink = store ? store.writer : this.#options.contentSink ? { content: this.#options.contentSink } : undefined;
+    const capture = sink ? contentCapture(sink, (id) => modes.get(id) ?? 'full') : undefined;
+    // a process without sources publishes no intake; one without workers still publishes
+    // (nothing today), the pipeline publisher is cheap and keeps the channel code uniform
+    if (this.role !== 'workers') this.#intakePublisher = new Publisher(this.#publishBroker, { name: 'intake', logger: this.#log });
     this.#publisher = new Publisher(this.#publishBroker, { name: 'pipeline', logger: this.#log });
     this.#channels = enabled.map((channel, i) =>
       ChannelRuntime.create({
@@ -116,7 +143,8 @@ export class Engine {
         topology: topologies[i]!,
         consumeBroker: this.#consumeBroker,
         publisher: this.#publisher!,
-        intakePublisher: this.#intakePublisher!,
+        intakePublisher: this.#intakePublisher ?? this.#publisher!,
+        role: this.role,
         status: this.status,
         log: this.#log,
         plan: plans.get(channel.config.id)!,
@@ -144,7 +172,10 @@ export class Engine {
       }
     }
     const channels = this.#channels.map((c) => c.describe());
-    if (brokerUp) this.#log.info({ event: 'started', channels }, 'medibus started');
+    if (this.role === 'workers') {
+      // its own event: tests and scripts wait for `started`, the line of the process that listens
+      this.#log.info({ event: 'workers-started', role: this.role, pid: process.pid, broker: brokerUp, channels: channels.map((c) => c['id']) }, `medibus workers started (pid ${process.pid})`);
+    } else if (brokerUp) this.#log.info({ event: 'started', role: this.role, pid: process.pid, channels }, 'medibus started');
     else {
       this.#log.warn(
         { event: 'started-without-broker', channels, broker: this.#publishBroker.lastError },
@@ -172,6 +203,7 @@ export class Engine {
     // Sources first: nothing new arrives while the rest drains.
     await Promise.allSettled(this.#channels.map((c) => c.stopSources()));
     await Promise.allSettled(this.#channels.map((c) => c.stopWorkers()));
+    await this.#options.remoteWorkers?.stop().catch((error: unknown) => this.#log.warn({ event: 'workers-stop-failed', error: errorMessage(error) }, 'the workers process did not stop cleanly'));
     await Promise.all([this.#intakePublisher?.close(), this.#publisher?.close()]);
     this.#outage?.close();
     await Promise.allSettled([this.#publishBroker.close(), this.#consumeBroker.close()]);

@@ -106,6 +106,7 @@ export const ERRORS = {
 
   // --- runtime ---
   MEDIBUS_ERR_SHUTDOWN: { retryable: true, hint: 'medibus is shutting down; the sender should resend to another instance or later.' },
+  MEDIBUS_ERR_WORKERS_PROCESS: { retryable: false, hint: 'The workers process of `medibus start` could not start: its last stderr line says why; `--no-workers-process` runs the workers in the main process instead.' },
   MEDIBUS_ERR_INTERNAL: { retryable: false, hint: 'This is a bug in medibus; please report it with the log line.' },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -9,14 +9,14 @@ import { Broker } from '../broker/connection.js';
 import type { Engine } from '../engine.js';
 import { MedibusError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { dashboardAddress, startOperatorsApp } from '../ops/index.js';
+import { dashboardAddress, startOperatorsApp, type OpsChannel } from '../ops/index.js';
 
 export interface RunningDashboard {
   readonly url: string;
   stop(): Promise<void>;
 }
 
-export async function startDashboard(o: { engine: Engine; amqpUrl: string; log: Logger; env: NodeJS.ProcessEnv }): Promise<RunningDashboard | undefined> {
+export async function startDashboard(o: { engine: Engine; amqpUrl: string; log: Logger; env: NodeJS.ProcessEnv; channels?: () => readonly OpsChannel[] }): Promise<RunningDashboard | undefined> {
   if ((o.env['MEDIBUS_DASHBOARD_PORT'] ?? '').trim() === 'off') return undefined;
   const store = o.engine.store?.store;
   if (!store) {
@@ -30,7 +30,7 @@ export async function startDashboard(o: { engine: Engine; amqpUrl: string; log: 
   broker.start();
   try {
     const running = await startOperatorsApp({
-      channels: () => o.engine.channels,
+      channels: o.channels ?? (() => o.engine.channels),
       store,
       broker,
       status: o.engine.status,

@@ -10,9 +10,8 @@
  * when that channel closes (fhir-server.ts), so a `kill -9` of medibus does not leave it
  * holding its port.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { spawnMedibusChild, stderrTail, stopChild } from './child-process.js';
 import { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -62,18 +61,8 @@ export async function startLocalFhirServers(log: Logger, env: NodeJS.ProcessEnv 
 }
 
 function startChild(wanted: Wanted, log: Logger): Promise<LocalFhirServer> {
-  // dist/cli/main.js, or src/cli/main.ts when medibus itself runs under tsx (tests)
-  const main = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, main, 'fhir-server', '--port', String(wanted.port)], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    // its own process group: a Ctrl-C reaches medibus alone, which drains, then stops the servers
-    detached: true,
-    env: process.env,
-  });
-  const stderr: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    if (stderr.join('').length < 4096) stderr.push(chunk);
-  });
+  const child = spawnMedibusChild(['fhir-server', '--port', String(wanted.port)]);
+  const stderr = stderrTail(child);
   return new Promise<LocalFhirServer>((resolve, reject) => {
     let url: string | undefined;
     const timer = setTimeout(() => {
@@ -85,7 +74,7 @@ function startChild(wanted: Wanted, log: Logger): Promise<LocalFhirServer> {
       if (url === undefined && line.startsWith('http')) {
         url = line.trim();
         clearTimeout(timer);
-        resolve({ name: wanted.name, url, pid: child.pid ?? -1, stop: () => stopChild(child) });
+        resolve({ name: wanted.name, url, pid: child.pid ?? -1, stop: () => stopChild(child, STOP_TIMEOUT_MS) });
         return;
       }
       process.stdout.write(`${line}\n`);
@@ -93,7 +82,7 @@ function startChild(wanted: Wanted, log: Logger): Promise<LocalFhirServer> {
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (url === undefined) {
-        const said = stderr.join('').trim().split('\n').at(-1) ?? '';
+        const said = stderr().trim().split('\n').at(-1) ?? '';
         const why = /is in use/.test(said) ? `port ${wanted.port} is in use` : said || `it exited (${signal ?? code})`;
         reject(listenError(wanted, why));
       } else if (signal !== 'SIGTERM' && code !== 0) {
@@ -105,17 +94,4 @@ function startChild(wanted: Wanted, log: Logger): Promise<LocalFhirServer> {
 
 function listenError(wanted: Wanted, why: string): MedibusError {
   return new MedibusError('MEDIBUS_ERR_SOURCE_LISTEN', `--local-fhir: the ${wanted.name} FHIR server cannot start: ${why} (set ${wanted.variable} to use another server)`);
-}
-
-/** SIGTERM (the server finishes in-flight requests), SIGKILL after STOP_TIMEOUT_MS */
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.kill('SIGTERM');
-  });
 }

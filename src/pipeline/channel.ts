@@ -41,6 +41,8 @@ export interface ChannelRuntimeOptions {
   readonly sources?: readonly SourceSpec<never>[];
   /** the message store's content hook, when a store is configured */
   readonly capture?: ContentCapture;
+  /** `sources`: no workers here; `workers`: no source here (engine.ts EngineRole); `all` by default */
+  readonly role?: 'all' | 'sources' | 'workers';
 }
 
 /** Declares the channel's topology now and after every reconnect (a hook on the connection). */
@@ -55,14 +57,15 @@ export class ChannelRuntime {
   readonly topology: ChannelTopology;
   readonly #options: ChannelRuntimeOptions;
   readonly #log: Logger;
-  readonly #source: Source;
+  /** absent in a workers-only process */
+  readonly #source: Source | undefined;
   readonly #workers: Worker[] = [];
   /** why the source did not start, for an optional channel that runs without it */
   #down: string | undefined;
   /** set by an operator (ops API): paused = the source refuses, the workers drain; stopped = both off */
   #state: ChannelState = 'running';
 
-  private constructor(options: ChannelRuntimeOptions, source: Source, log: Logger) {
+  private constructor(options: ChannelRuntimeOptions, source: Source | undefined, log: Logger) {
     this.#options = options;
     this.id = options.channel.config.id;
     this.topology = options.topology;
@@ -78,7 +81,7 @@ export class ChannelRuntime {
       throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `channel ${config.id}: unknown source type "${config.source.type}"`);
     }
     const debugLog = createDebugLog(log, config.log.debug);
-    const source = ChannelRuntime.#createSource(options, spec, log, debugLog);
+    const source = options.role === 'workers' ? undefined : ChannelRuntime.#createSource(options, spec, log, debugLog);
     const runtime = new ChannelRuntime(options, source, log);
     runtime.#addWorkers();
     return runtime;
@@ -88,6 +91,7 @@ export class ChannelRuntime {
   #addWorkers(): void {
     const options = this.#options;
     const config = options.channel.config;
+    if (options.role === 'sources') return;
     if (config.destinations.length === 0) {
       // Nothing would receive the output: keep every message durable in ingress rather than
       // consume it into the void. Adding a destination later lets them flow.
@@ -181,7 +185,7 @@ export class ChannelRuntime {
 
   async start(): Promise<void> {
     for (const worker of this.#workers) worker.start();
-    await this.#source.start();
+    await this.#source?.start();
     this.#state = 'running';
   }
 
@@ -202,13 +206,13 @@ export class ChannelRuntime {
    */
   async pause(): Promise<void> {
     if (this.#state !== 'running') return;
-    await this.#source.stop();
+    await this.#source?.stop();
     this.#state = 'paused';
   }
 
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
-    if (this.#state === 'running') await this.#source.stop();
+    if (this.#state === 'running') await this.#source?.stop();
     await this.stopWorkers();
     this.#state = 'stopped';
   }
@@ -220,12 +224,12 @@ export class ChannelRuntime {
       this.#addWorkers();
       for (const worker of this.#workers) worker.start();
     }
-    await this.#source.start();
+    await this.#source?.start();
     this.#state = 'running';
   }
 
   async stopSources(): Promise<void> {
-    await this.#source.stop();
+    await this.#source?.stop();
   }
 
   async stopWorkers(): Promise<void> {
@@ -234,7 +238,7 @@ export class ChannelRuntime {
 
   /** where the source listens, e.g. for tests on port 0 */
   address(): { host: string; port: number } | undefined {
-    return this.#source.address();
+    return this.#source?.address();
   }
 
   /** An optional channel whose source could not start: its workers still drain its queues. */
@@ -247,7 +251,7 @@ export class ChannelRuntime {
   }
 
   describe(): Record<string, unknown> {
-    const address = this.#source.address();
+    const address = this.#source?.address();
     return {
       id: this.id,
       source: this.#options.channel.config.source.type,

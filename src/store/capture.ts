@@ -46,7 +46,7 @@ export type ContentCapture = (captured: Captured) => void;
  * The transform worker's hook into the store: builds the ContentRecord for the channel's mode
  * (the Bundle serialised only when it is kept) and queues it. Never throws into the worker.
  */
-export function contentCapture(writer: StoreWriter, mode: (channel: string) => ContentMode): ContentCapture {
+export function contentCapture(writer: Pick<StoreWriter, 'content'>, mode: (channel: string) => ContentMode): ContentCapture {
   return (c) => {
     try {
       const m = mode(c.channel);

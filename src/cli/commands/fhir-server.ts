@@ -8,6 +8,7 @@ import { cliIo, printedHelp, usageError, type CliDeps, parseOptions } from '../i
 import { ERRORS } from '../../errors.js';
 import { startFhirServer, type RunningFhirServer, type ValidationMode } from '../../fhir-server/index.js';
 import { createLogger } from '../../log.js';
+import { exitWithParent } from '../child-process.js';
 
 const USAGE = `usage: medibus fhir-server --port P [--host H] [--base PATH] [--validation MODE] [--history N]
 
@@ -78,14 +79,13 @@ function stopped(signal: AbortSignal | undefined): Promise<void> {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.off('disconnect', stop);
       done();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     // started by `medibus start --local-fhir` (src/cli/local-fhir.ts): its IPC channel closes
     // when the parent exits, even by SIGKILL, and the server must not outlive it
-    if (process.connected) process.on('disconnect', stop);
+    exitWithParent(stop);
   });
 }
 
