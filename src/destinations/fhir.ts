@@ -6,12 +6,15 @@
 import { HttpEndpoint, httpTargetProperties, type HttpTargetConfig } from './http-endpoint.js';
 import { DeliveryError } from './delivery-error.js';
 import { withoutEcho } from './echo.js';
+import { deliverMergingStudies, hasImagingStudy } from './fhir-study-merge.js';
 import { isSuccess, isTransientStatus, outcomeSummary, parseJson } from './http-errors.js';
 import type { Destination, DestinationContext, DestinationSpec, OutboundMessage } from './types.js';
+import type { Bundle } from '@medplum/fhirtypes';
 import { isRecord } from '../util/objects.js';
 
 export interface FhirDestinationConfig extends HttpTargetConfig {
   readonly prefer: 'minimal' | 'representation' | 'OperationOutcome';
+  readonly merge: 'none' | 'imagingstudy';
 }
 
 // timeout before prefer: the order of the keys in "expected one of" messages
@@ -39,6 +42,13 @@ export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
         description: 'Sent as Prefer: return=<value> (FHIR http.html#ops). minimal spares the server echoing every resource back; medibus only reads the entry statuses.',
         default: 'minimal',
       },
+      merge: {
+        enum: ['none', 'imagingstudy'],
+        description:
+          'imagingstudy: an ImagingStudy entry is joined with the one the server holds instead of replacing it, so that the objects of a DICOM study, arriving one per message in any order and through several medibus processes, end as ONE ImagingStudy with every series and instance. ' +
+          'The study is found by its identifier (the StudyInstanceUID, urn:dietf:rfc:3986), created with If-None-Exist and updated with If-Match, re-read on a conflict; the other entries are POSTed first as a transaction. The server needs version-aware updates and an atomic conditional create (docs/dicom-study-merge.md). none: the Bundle is POSTed as it is.',
+        default: 'none',
+      },
       ...otherTargetProperties,
     },
   },
@@ -50,8 +60,10 @@ export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
 
 class FhirDestination implements Destination {
   readonly #endpoint: HttpEndpoint;
+  readonly #merge: FhirDestinationConfig['merge'];
 
   constructor(config: FhirDestinationConfig, context: DestinationContext) {
+    this.#merge = config.merge;
     this.#endpoint = new HttpEndpoint(
       {
         // `[base]` without a trailing slash: some servers redirect `/fhir/` to `/fhir`, and a
@@ -70,15 +82,28 @@ class FhirDestination implements Destination {
     const endpoint = this.#endpoint;
     const bundle = requireTransaction(message);
     try {
-      // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
-      const response = await endpoint.post(message.messageId, bundle, { 'x-request-id': message.messageId }, signal);
-      const checked = checkEntries(endpoint.who, response.body, message.entries);
-      if (checked.warning !== undefined) endpoint.log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
-      if (checked.error !== undefined) throw checked.error;
+      const parsed = this.#merge === 'imagingstudy' ? message.bundle : undefined;
+      if (parsed !== undefined && message.bundleType === 'transaction' && hasImagingStudy(parsed)) {
+        const post = (rest: Bundle, s: AbortSignal): Promise<unknown> => this.#post(message, Buffer.from(JSON.stringify(rest), 'utf8'), rest.entry?.length ?? 0, s);
+        await deliverMergingStudies(endpoint, message, parsed, post, signal);
+        return;
+      }
+      await this.#post(message, bundle, message.entries, signal);
     } catch (error) {
       // the server's OperationOutcome may quote the patient's data back (echo.ts)
       throw withoutEcho(error, bundle);
     }
+  }
+
+  /** POSTs a transaction or batch, checks its entries; resolves with the response Bundle */
+  async #post(message: OutboundMessage, body: Buffer, entries: number, signal: AbortSignal): Promise<unknown> {
+    const endpoint = this.#endpoint;
+    // X-Request-Id (FHIR http.html#custom) lets the server's audit log be matched with ours
+    const response = await endpoint.post(message.messageId, body, { 'x-request-id': message.messageId }, signal);
+    const checked = checkEntries(endpoint.who, response.body, entries);
+    if (checked.warning !== undefined) endpoint.log.warn({ messageId: message.messageId, status: response.status }, checked.warning);
+    if (checked.error !== undefined) throw checked.error;
+    return parseJson(response.body);
   }
 
   close(): Promise<void> {

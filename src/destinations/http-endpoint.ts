@@ -67,13 +67,28 @@ export class HttpEndpoint {
   /** POSTs `body`; resolves with a 2xx answer, throws the classified DeliveryError otherwise */
   async post(messageId: string, body: Buffer, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<HttpResponse> {
     const started = Date.now();
-    const response = await sendAuthorized(this.#transport, this.#auth, {
-      url: this.#url,
+    return this.checked(messageId, await this.send('POST', '', body, headers, signal), started);
+  }
+
+  /**
+   * Sends `method` to `path` below the URL (`ImagingStudy?identifier=…`) with the endpoint's
+   * credentials and headers, and resolves with whatever status came back: the caller reads
+   * 404, 409 and 412 itself.
+   */
+  async send(method: 'GET' | 'POST' | 'PUT', path: string, body: Buffer, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<HttpResponse> {
+    const url = path === '' ? this.#url : new URL(`${this.#url.href.replace(/\/+$/, '')}/${path}`);
+    return sendAuthorized(this.#transport, this.#auth, {
+      method,
+      url,
       headers: { ...this.#headers, ...headers },
       body,
       timeoutMs: this.#timeout,
       signal,
     });
+  }
+
+  /** `response` if 2xx, else the classified DeliveryError; logged at debug without the body */
+  checked(messageId: string, response: HttpResponse, started: number): HttpResponse {
     const ms = Date.now() - started;
     if (!isSuccess(response.status)) {
       this.log.debug({ messageId, status: response.status, ms }, `${this.#peer} refused the message`);

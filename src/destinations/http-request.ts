@@ -27,6 +27,8 @@ export const headersSchema = {
 } as const satisfies JsonSchema;
 
 export interface HttpRequest {
+  /** POST unless said otherwise (the fhir destination's study merge reads and updates too) */
+  readonly method?: 'GET' | 'POST' | 'PUT';
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
@@ -93,7 +95,7 @@ export class HttpTransport {
     return new HttpsAgent({ keepAlive: true, maxSockets: 64, ...options });
   }
 
-  /** POSTs and resolves with any status; rejects only when no answer came */
+  /** sends the request (POST by default) and resolves with any status; rejects only when no answer came */
   async post(req: HttpRequest): Promise<HttpResponse> {
     try {
       return await this.#once(req);
@@ -115,7 +117,8 @@ export class HttpTransport {
   }
 
   #once(req: HttpRequest): Promise<HttpResponse> {
-    const where = `POST ${safeUrl(req.url)}`;
+    const method = req.method ?? 'POST';
+    const where = `${method} ${safeUrl(req.url)}`;
     const isHttps = req.url.protocol === 'https:';
     return new Promise<HttpResponse>((resolve, reject) => {
       if (req.signal.aborted) return reject(abortError(where));
@@ -123,7 +126,7 @@ export class HttpTransport {
       const headers = { ...req.headers, 'content-length': String(req.body.length) };
       let r: ClientRequest;
       try {
-        r = send(req.url, { method: 'POST', headers, agent: isHttps ? this.#https : this.#http });
+        r = send(req.url, { method, headers, agent: isHttps ? this.#https : this.#http });
       } catch (error) {
         // Node refuses a header value it cannot send (a line break or non-Latin-1 character in
         // a token from the environment); retried, because fixing the environment cures it.
