@@ -221,6 +221,41 @@ describe('channels, messages, replay', () => {
     expect(replays[0]).toMatchObject({ actor: 'an-operator', outcome: 'ok', detail: { reason: 'EMR đã hoạt động lại', count: 1 } });
   }, 60_000);
 
+  it('finds a failed transform in the failed queue and the store, shows it, and replays it through the mapping again, audited', async () => {
+    // no MRN (PID-3.1 empty): the adt mapping has no key for the Patient and fails the message
+    const controlId = `FAIL-${Date.now()}`;
+    expect(await sendOne(stack.mllpPort(), adt(controlId, ''))).toMatch(/MSA\|AA/);
+    type Listed = { messages: { id: string; controlId: string; code: string }[] };
+    const failedList = async (): Promise<Listed['messages']> => ((await call('GET', `/api/channels/${stack.channelId}/dead/failed`, { role: 'operator' })).body as Listed).messages.filter((m) => m.controlId === controlId);
+    let listed: Listed['messages'] = [];
+    await waitFor(async () => (listed = await failedList()).length === 1, 15_000, 'in the failed queue');
+    expect(listed[0]!.code).toBe('MEDIBUS_ERR_MAPPING_RUNTIME');
+    const messageId = listed[0]!.id;
+    // the store has it as errored, with its code (its input is not stored for a failed transform: a known gap)
+    type Shown = { status: string; timeline: { status: string; code?: string }[]; payload: string };
+    let shown: Shown = { status: '', timeline: [], payload: '' };
+    await waitFor(async () => {
+      const found = (await call('GET', `/api/messages?controlId=${controlId}&status=errored`, { role: 'operator' })).body as { messages: { messageId: string }[] };
+      if (found.messages[0]?.messageId !== messageId) return false;
+      shown = (await call('GET', `/api/messages/${messageId}`, { role: 'operator' })).body as Shown;
+      return shown.timeline.some((e) => e.status === 'errored');
+    }, 15_000, 'errored in the store');
+    expect(shown.timeline.find((e) => e.status === 'errored')?.code).toBe('MEDIBUS_ERR_MAPPING_RUNTIME');
+    // replayed by the operator (the rate-limit test below counts the admin's replays)
+    const done = await call('POST', `/api/channels/${stack.channelId}/replay`, { role: 'operator', body: { queue: 'failed', ids: [messageId], reason: 'mapping sửa xong' } });
+    expect(done.body).toMatchObject({ replayed: [messageId], missing: [] });
+    const replay = (await auditActions()).find((e) => e.action === 'replay' && e.actor === 'an-operator' && (e.detail as { reason?: string } | undefined)?.reason === 'mapping sửa xong');
+    expect(replay).toMatchObject({ outcome: 'ok', detail: { reason: 'mapping sửa xong', count: 1 } });
+    // mapped again: the mapping is unchanged here, so it fails again and is back in the failed
+    // queue once (not lost, not twice), its timeline saying replayed then errored again
+    await waitFor(async () => {
+      shown = (await call('GET', `/api/messages/${messageId}`, { role: 'operator' })).body as Shown;
+      const statuses = shown.timeline.map((e) => e.status);
+      return statuses.lastIndexOf('errored') > statuses.indexOf('replayed') && statuses.includes('replayed');
+    }, 15_000, 'mapped again after the replay');
+    await waitFor(async () => (await failedList()).length === 1, 10_000, 'back in the failed queue once');
+  }, 60_000);
+
   it('limits replays per user and minute (429)', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await call('POST', `/api/channels/${stack.channelId}/replay`, { role: 'admin', body: { queue: 'emr', all: true, reason: 'rate test' } })).status);
