@@ -1,7 +1,7 @@
 import { isMap, isScalar, isSeq, parseDocument, Scalar, type Node } from 'yaml';
 import type { Diagnostic, PathSegment } from './diagnostics.js';
 import { formatPath } from './diagnostics.js';
-import { offsetInScalar, type YamlSource } from './yaml.js';
+import { offsetInScalar, withoutStacks, type YamlSource } from './yaml.js';
 
 /**
  * `${VAR}` interpolation in scalar values.
@@ -131,7 +131,7 @@ export function interpolate(source: YamlSource, env: Env): Interpolation {
 
 /** The substituted text as YAML would have read it in place; anything but a scalar stays text. */
 function retype(text: string): unknown {
-  const doc = parseDocument(text, { version: '1.2' });
+  const doc = withoutStacks(() => parseDocument(text, { version: '1.2' }));
   return doc.errors.length === 0 && isScalar(doc.contents) ? doc.contents.value : text;
 }
 

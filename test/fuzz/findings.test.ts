@@ -59,3 +59,18 @@ describe('CSV inputs that were slow', () => {
     expect(await kinds('csv-reader@4944.bin', 4944)).toEqual({ fatal: 1 });
   });
 });
+
+describe('a YAML input that was slow', () => {
+  it('mapping-loader@5848.bin: its syntax problems are still diagnostics with a line and column', async () => {
+    const { parseYaml } = await import('../../src/config/yaml.js');
+    const text = fixture('yaml/mapping-loader@5848.bin').toString('utf8');
+    const { diagnostics } = parseYaml(text, 'mangled.yaml');
+    expect(diagnostics.length).toBeGreaterThan(0);
+    for (const d of diagnostics) {
+      expect(d.code).toBe('MEDIBUS_ERR_CONFIG_YAML');
+      expect(d.line).toBeGreaterThanOrEqual(1);
+      expect(d.column).toBeGreaterThanOrEqual(1);
+    }
+    expect(Error.stackTraceLimit).toBeGreaterThan(0);
+  });
+});
