@@ -82,7 +82,7 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
     return 1;
   }
   if (args.role === 'workers' && WorkersChildLink.wanted) return runWorkersChild(args, channels, log, err);
-  const split = args.role === 'all' && (args.workersProcess ?? availableParallelism() >= 2);
+  const split = args.role === 'all' && (args.workersProcess ?? (process.env["MEDIBUS_WORKERS_PROCESS"] === "1" && availableParallelism() >= 2));
   // only once the channels are known good: the servers take a moment to load the R4 definitions
   let localFhir: LocalFhirServer[] = [];
   let engine: Engine | undefined;
