@@ -69,6 +69,10 @@ export const ERRORS = {
   MEDIBUS_ERR_DICOM_MISSING_UID: { retryable: false, hint: 'A stored object needs SOP Class UID (0008,0016) and SOP Instance UID (0008,0018).' },
   MEDIBUS_ERR_DICOM_CHARSET: { retryable: false, hint: 'Specific Character Set (0008,0005) names a character set medibus cannot decode.' },
   MEDIBUS_ERR_DICOM_TOO_LARGE: { retryable: false, hint: 'The header (everything before Pixel Data) or the inflated dataset is larger than the configured limit; raise the limit if the object is genuine.' },
+  // --- DICOM C-STORE SCP (src/sources/dicom) ---
+  MEDIBUS_ERR_DICOM_OBJECT_TOO_LARGE: { retryable: false, hint: 'The C-STORE object is larger than source.maxObjectSize; it was not kept. Raise maxObjectSize if such objects are expected.' },
+  MEDIBUS_ERR_DICOM_STORE_IO: { retryable: true, hint: 'The received object could not be written to disk (objects.dir or the temp directory): full, read-only or missing. Free space or fix the directory; the modality retries on A700.' },
+  MEDIBUS_ERR_DICOM_ABORTED: { retryable: true, hint: 'The association ended (A-ABORT, connection lost, timeout) before the object was complete; nothing was kept, and the sender resends.' },
 
   // --- CSV reading (src/csv) ---
   MEDIBUS_ERR_CSV_ROW: { retryable: false, hint: 'The row does not fit the header (wrong number of columns); fix the row at the line shown, the rest of the file is read.' },
