@@ -189,8 +189,8 @@ export function mappingSchema(): JsonSchema {
     // messageTypes names MSH-9 types: an HL7 mapping needs it; a dicom or csv mapping may list the
     // types its kind reports (DICOM: the Modality, e.g. CT), else it takes every payload of its kind
     if: { properties: { input: { enum: ['dicom', 'csv'] } }, required: ['input'] },
-    then: { properties: { messageTypes: { items: { type: 'string', pattern: KIND_TYPE_PATTERN } } } },
-    else: { required: ['messageTypes'], properties: { messageTypes: { items: { pattern: MESSAGE_TYPE_PATTERN } } } },
+    then: { properties: { messageTypes: { type: 'array', items: { type: 'string', pattern: KIND_TYPE_PATTERN } } } },
+    else: { required: ['messageTypes'], properties: { messageTypes: { type: 'array', items: { type: 'string', pattern: MESSAGE_TYPE_PATTERN } } } },
     properties: {
       id: { type: 'string', pattern: MAPPING_ID_PATTERN, description: 'The mapping\'s name: a channel\'s transform.mapping names it, and the file is mappings/<id>.yaml.', examples: ['adt', 'oru-r01'] },
       input: {

@@ -18,7 +18,7 @@ import type { Dialect, Leaf } from './types.js';
 export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables: TableResolution, dialect: Dialect): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
   const cx = new CompileContext(source, DEFAULT_CONVERSIONS, tables.tables, tables.known, doc.unmapped);
   const rc: RecordCompile = { cx, dialect };
-  for (const key of ['structure', 'requires', 'derivedMode'] as const) {
+  for (const key of ['structure', 'requires'] as const) {
     if (doc[key] !== undefined) cx.error([key], `${key}: is for hl7v2 mappings (segments and fields); a ${dialect.kind} mapping has none`, { target: 'key' });
   }
   for (const [name, table] of Object.entries(doc.tables ?? {})) {
