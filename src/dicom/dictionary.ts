@@ -70,3 +70,8 @@ export function resolveTag(name: string): string | undefined {
   }
   return entryOfKeyword(name.trim())?.tag;
 }
+
+/** Every keyword of the dictionary, for did-you-mean in the mapping language. */
+export function dictionaryKeywords(): readonly string[] {
+  return [...load().byKeyword.keys()];
+}

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { hasErrors, loadYamlFile, sortDiagnostics, type Diagnostic, type Env } from '../config/index.js';
 import type { ConversionSet } from './compile/context.js';
 import { compileMapping } from './compile/mapping.js';
+import { DIALECTS } from './dialects.js';
+import { compileRecordMapping } from './record/compile.js';
 import { DEFAULT_CONVERSIONS } from './conversions.js';
 import { ensureFhirModel } from './fhir/model.js';
 import { mappingSchema } from './language/schema.js';
@@ -34,7 +36,11 @@ export async function loadMapping(file: string, options: LoadMappingOptions = {}
   const loaded = await loadYamlFile<MappingDoc>(file, mappingSchema(), { env: options.env });
   if (loaded.value === undefined || loaded.source === undefined) return { mapping: undefined, diagnostics: loaded.diagnostics };
   const tables = await resolveTables(loaded.value, loaded.file, path.resolve(options.mappingsDir ?? path.dirname(loaded.file)));
-  const compiled = compileMapping(loaded.value, loaded.source, options.conversions ?? DEFAULT_CONVERSIONS, tables);
+  const input = loaded.value.input ?? 'hl7v2';
+  const compiled =
+    input === 'hl7v2'
+      ? compileMapping(loaded.value, loaded.source, options.conversions ?? DEFAULT_CONVERSIONS, tables)
+      : compileRecordMapping(loaded.value, loaded.source, tables, DIALECTS[input]);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...tables.diagnostics, ...compiled.diagnostics]);
   return { mapping: hasErrors(diagnostics) ? undefined : compiled.mapping, diagnostics };
 }

@@ -16,8 +16,11 @@ import type { Run } from '../run/context.js';
 import type { CodeTarget } from '../terminology/index.js';
 import type { UnmappedPolicy } from '../language/types.js';
 
+/** What a table lookup asks of the run: HL7's Run, or the record engine's for DICOM and CSV. */
+export type CodeRun = Pick<Run, 'warn' | 'error'>;
+
 /** The mapped value, the value as is (kept), or undefined (nothing to place). */
-export type Mapper = (value: unknown, run: Run) => unknown;
+export type Mapper = (value: unknown, run: CodeRun) => unknown;
 
 const TEXT_TYPES = new Set(['code', 'string', 'id', 'uri', 'markdown']);
 
@@ -29,7 +32,7 @@ export function compileMap(cx: CompileContext, name: string, ruleUnmapped: Unmap
   }
   const { table } = resolved;
   const policy: UnmappedPolicy = ruleUnmapped ?? resolved.unmapped ?? cx.unmapped ?? table.unmapped;
-  const unmapped = (value: unknown, code: string, run: Run): unknown => {
+  const unmapped = (value: unknown, code: string, run: CodeRun): unknown => {
     switch (policy) {
       case 'keep':
         return value;

@@ -47,7 +47,7 @@ export function compileMapping(
     id: doc.id,
     description: doc.description,
     file: source.file,
-    messageTypes: doc.messageTypes,
+    messageTypes: doc.messageTypes ?? [],
     requires: doc.requires,
     structure: cx.structure,
     resources,

@@ -17,6 +17,8 @@ const META_SCHEMA = 'http://json-schema.org/draft-07/schema#';
 /** Mapping ids name files (mappings/<id>.yaml) and are written in channel files. */
 export const MAPPING_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 const MESSAGE_TYPE_PATTERN = '^[A-Z][A-Z0-9]{2}\\^([A-Z0-9]{3}|\\*)$';
+/** a DICOM Modality (CS, PS3.3 C.7.3.1.1.1), a SOP Class UID, or `csv` */
+const KIND_TYPE_PATTERN = '^([A-Z0-9_]{1,16}|[0-9]+(\\.[0-9]+)+|csv)$';
 const NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 const SEGMENT_PATTERN = '^[A-Z][A-Z0-9]{2}$';
 
@@ -183,7 +185,12 @@ export function mappingSchema(): JsonSchema {
     description: 'How one kind of HL7 v2 message becomes a FHIR R4 transaction Bundle (docs/mapping-language.md).',
     type: 'object',
     additionalProperties: false,
-    required: ['id', 'messageTypes', 'resources'],
+    required: ['id', 'resources'],
+    // messageTypes names MSH-9 types: an HL7 mapping needs it; a dicom or csv mapping may list the
+    // types its kind reports (DICOM: the Modality, e.g. CT), else it takes every payload of its kind
+    if: { properties: { input: { enum: ['dicom', 'csv'] } }, required: ['input'] },
+    then: { properties: { messageTypes: { type: 'array', items: { type: 'string', pattern: KIND_TYPE_PATTERN } } } },
+    else: { required: ['messageTypes'], properties: { messageTypes: { type: 'array', items: { type: 'string', pattern: MESSAGE_TYPE_PATTERN } } } },
     properties: {
       id: { type: 'string', pattern: MAPPING_ID_PATTERN, description: 'The mapping\'s name: a channel\'s transform.mapping names it, and the file is mappings/<id>.yaml.', examples: ['adt', 'oru-r01'] },
       input: {
@@ -197,8 +204,8 @@ export function mappingSchema(): JsonSchema {
         type: 'array',
         minItems: 1,
         uniqueItems: true,
-        items: { type: 'string', pattern: MESSAGE_TYPE_PATTERN, description: 'MSH-9 message type ^ trigger event; ADT^* accepts every ADT event.' },
-        description: 'The messages this mapping accepts; convert refuses the others.',
+        items: { type: 'string', description: 'MSH-9 message type ^ trigger event (ADT^* accepts every ADT event); for input: dicom the Modality (CT) or SOP Class UID, for input: csv `csv`.' },
+        description: 'The messages this mapping accepts; convert refuses the others. Required for hl7v2 mappings; a dicom or csv mapping without it takes every payload of its kind.',
         examples: [['ADT^A01', 'ADT^A04', 'ADT^A08']],
       },
       requires: {

@@ -92,7 +92,7 @@ export interface MappingDoc {
   readonly description?: string;
   /** the payload kind the mapping reads; hl7v2 when the file does not say */
   readonly input?: PayloadKind;
-  readonly messageTypes: readonly string[];
+  readonly messageTypes?: readonly string[];
   /** segments the message must carry: for every type, or by message type (`ADT^A40`, `ADT^*`) */
   readonly requires?: readonly string[] | Readonly<Record<string, readonly string[]>>;
   readonly structure?: Readonly<Record<string, GroupDoc>>;
