@@ -40,7 +40,7 @@ export async function loadMapping(file: string, options: LoadMappingOptions = {}
   const compiled =
     input === 'hl7v2'
       ? compileMapping(loaded.value, loaded.source, options.conversions ?? DEFAULT_CONVERSIONS, tables)
-      : compileRecordMapping(loaded.value, loaded.source, tables, DIALECTS[input]);
+      : compileRecordMapping(loaded.value, loaded.source, tables, DIALECTS[input], options.conversions ?? DEFAULT_CONVERSIONS);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...tables.diagnostics, ...compiled.diagnostics]);
   return { mapping: hasErrors(diagnostics) ? undefined : compiled.mapping, diagnostics };
 }

@@ -39,7 +39,7 @@ export function parseColumn(text: string): string {
   if (HL7_PATH.test(t)) fail(`"${t}" is an HL7 v2 path; this mapping reads CSV (input: csv): name a column of the header row (PATIENT, or "First Name" quoted)`, lead);
   if (DICOM_TAG.test(t)) fail(`"${t}" is a DICOM tag; this mapping reads CSV (input: csv): name a column of the header row`, lead);
   if (!PLAIN.test(t)) {
-    const bad = [...t].findIndex((c) => !/[A-Za-z0-9_]/.test(c));
+    const bad = t.search(/[^A-Za-z0-9_]/);
     fail(`column name ${t} has "${t[bad]}": quote names with spaces or other characters ('"${t}"' in YAML)`, lead + Math.max(bad, 0));
   }
   return t;

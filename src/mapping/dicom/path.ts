@@ -15,7 +15,7 @@
  * outwards: inside `forEach: ReferencedSeriesSequence` a path is read in the item, and an
  * attribute the item lacks (PatientID) in the enclosing data set.
  */
-import { dictionaryKeywords, entryOfKeyword, entryOfTag, isPrivateTag, type DicomJson, type DicomJsonAttribute } from '../../dicom/index.js';
+import { dictionaryKeywords, pnAlphabetic, entryOfKeyword, entryOfTag, isPrivateTag, type DicomJson, type DicomJsonAttribute } from '../../dicom/index.js';
 import { didYouMean } from '../../config/suggest.js';
 import { MedibusError } from '../../errors.js';
 import type { CompiledPath, Leaf, RecordScope } from '../record/types.js';
@@ -193,6 +193,6 @@ function compileDateTime(text: string, [left, right, rightColumn]: [string, stri
 
 /** A component of a PN value's Alphabetic group (PS3.5 §6.2.1.1: family^given^middle^prefix^suffix). */
 function pnComponent(value: unknown, component: PnComponent): string {
-  const alphabetic = typeof value === 'object' && value !== null ? String((value as { Alphabetic?: unknown }).Alphabetic ?? '') : String(value);
+  const alphabetic = typeof value === 'object' && value !== null ? pnAlphabetic(value) : String(value);
   return (alphabetic.split('^')[PN_COMPONENTS.indexOf(component)] ?? '').trim();
 }

@@ -6,6 +6,7 @@
  * an `id` element (series.uid, instance.uid) the bare UID, an `oid` `urn:oid:<uid>`.
  */
 import type { HumanName } from '@medplum/fhirtypes';
+import { pnAlphabetic } from '../../dicom/index.js';
 import { dateText, dateTimeText, timeText } from '../record/dates.js';
 import type { Leaf, LeafContext, LeafConverter } from '../record/types.js';
 
@@ -22,7 +23,7 @@ function text(leaf: Leaf): string {
 
 /** `Doe^John^^Dr` → `Dr John Doe`: a name as people write it, for display and string elements. */
 function personText(value: object): string {
-  const parts = String((value as { Alphabetic?: unknown }).Alphabetic ?? '').split('^').map((p) => p.trim());
+  const parts = pnAlphabetic(value).split('^').map((p) => p.trim());
   const [family = '', given = '', middle = '', prefix = '', suffix = ''] = parts;
   return [prefix, given, middle, family, suffix].filter((p) => p !== '').join(' ');
 }
@@ -32,7 +33,7 @@ function humanName(leaf: Leaf): HumanName | undefined {
     const t = text(leaf);
     return t === '' ? undefined : { text: t };
   }
-  const alphabetic = String((leaf.value as { Alphabetic?: unknown }).Alphabetic ?? '');
+  const alphabetic = pnAlphabetic(leaf.value);
   const [family = '', given = '', middle = '', prefix = '', suffix = ''] = alphabetic.split('^').map((p) => p.trim());
   const name: HumanName = {};
   if (family !== '') name.family = family;

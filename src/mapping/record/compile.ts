@@ -5,8 +5,7 @@
  */
 import type { Diagnostic, PathSegment } from '../../config/index.js';
 import type { YamlSource } from '../../config/yaml.js';
-import { CompileContext } from '../compile/context.js';
-import { DEFAULT_CONVERSIONS } from '../conversions.js';
+import { CompileContext, type ConversionSet } from '../compile/context.js';
 import { identifierElement, isResourceTypeName, resourceTypeNames } from '../fhir/model.js';
 import type { CompositeKeyDoc, KeyDoc, MappingDoc, ResourceDoc, RuleDoc, RuleObjectDoc } from '../language/types.js';
 import type { TableResolution } from '../terminology/mapping-tables.js';
@@ -15,8 +14,8 @@ import { compileCondition, compileForEachAt, compilePathAt, compileRule, compile
 import type { CompiledMapping } from '../language/types.js';
 import type { Dialect, Leaf } from './types.js';
 
-export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables: TableResolution, dialect: Dialect): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
-  const cx = new CompileContext(source, DEFAULT_CONVERSIONS, tables.tables, tables.known, doc.unmapped);
+export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables: TableResolution, dialect: Dialect, conversions: ConversionSet): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
+  const cx = new CompileContext(source, conversions, tables.tables, tables.known, doc.unmapped);
   const rc: RecordCompile = { cx, dialect };
   for (const key of ['structure', 'requires'] as const) {
     if (doc[key] !== undefined) cx.error([key], `${key}: is for hl7v2 mappings (segments and fields); a ${dialect.kind} mapping has none`, { target: 'key' });

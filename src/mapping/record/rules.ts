@@ -5,6 +5,7 @@
  */
 import type { PathSegment } from '../../config/index.js';
 import { isMedibusError } from '../../errors.js';
+import { pnAlphabetic } from '../../dicom/index.js';
 import type { CompileContext } from '../compile/context.js';
 import { copy, INVALID, normaliseValue } from '../compile/const.js';
 import { compileMap } from '../compile/map.js';
@@ -398,6 +399,6 @@ export function leafText(leaf: Leaf): string {
   const v = leaf.value;
   if (typeof v === 'string') return v.trim();
   if (typeof v === 'number') return String(v);
-  if (typeof v === 'object' && v !== null && 'Alphabetic' in v) return String((v as { Alphabetic: unknown }).Alphabetic ?? '').trim();
+  if (typeof v === 'object' && v !== null && 'Alphabetic' in v) return pnAlphabetic(v).trim();
   return '';
 }
