@@ -63,6 +63,8 @@ export interface SourceSetup {
 export interface SourceDriver {
   /** `source.type`, as in the registry */
   readonly type: string;
+  /** the channel's ordering key in the kind's own paths (default `PID-3[1]`, for hl7v2 sources) */
+  readonly orderingKey?: string;
   setup(limits: SourceLimits): SourceSetup | Promise<SourceSetup>;
   /** a well-formed input that ingress will carry under `id` */
   input(id: string): Buffer;
@@ -78,9 +80,9 @@ function tcpHandles(): number {
 }
 
 /** A channel around the driver's source, through the real loader; no destinations, so ingress keeps what it took. */
-function channelWith(source: Record<string, unknown>): LoadedChannel {
+function channelWith(source: Record<string, unknown>, orderingKey = 'PID-3[1]'): LoadedChannel {
   const id = uniqueId('conf');
-  const text = `id: ${id}\nsource: ${JSON.stringify(source)}\nordering: { key: "PID-3[1]", partitions: 2 }\ndestinations: []\n`;
+  const text = `id: ${id}\nsource: ${JSON.stringify(source)}\nordering: { key: ${JSON.stringify(orderingKey)}, partitions: 2 }\ndestinations: []\n`;
   const loaded = loadYamlText<ChannelConfig>(text, 'conformance.yaml', channelSchema());
   if (loaded.value === undefined) throw new Error(`source config refused:\n${loaded.diagnostics.map((d) => formatDiagnostic(d)).join('\n')}`);
   return { file: 'conformance.yaml', config: loaded.value };
@@ -140,7 +142,7 @@ export function sourceConformance(driver: SourceDriver): void {
 
     async function start(limits: Partial<SourceLimits> = {}): Promise<Case> {
       const setup = await driver.setup({ maxInputBytes: 64 * 1024, ackTimeoutMs: 3000, ...limits });
-      const channel = channelWith(setup.source);
+      const channel = channelWith(setup.source, driver.orderingKey);
       const running = await startEngine({ channels: [channel], amqpUrl: proxy.url(url) });
       const runtime = running.engine.channel(channel.config.id);
       if (runtime === undefined) throw new Error('the channel did not start');

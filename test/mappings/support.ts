@@ -22,7 +22,7 @@ export const EXPECTED = path.join(ROOT, 'fixtures/fhir-expected');
 export const TIMEZONE = 'Asia/Ho_Chi_Minh';
 
 /** The ids of the shipped mappings (one file each). */
-export const SHIPPED = ['adt', 'mdm-t02', 'oml-o21', 'orm-o01', 'oru-r01', 'rde-o11', 'siu', 'vxu-v04'] as const;
+export const SHIPPED = ['adt', 'dicom-imagingstudy', 'mdm-t02', 'oml-o21', 'orm-o01', 'oru-r01', 'rde-o11', 'siu', 'vxu-v04'] as const;
 
 let loaded: Promise<Map<string, CompiledMapping>> | undefined;
 
@@ -44,7 +44,7 @@ export async function shipped(id: string): Promise<CompiledMapping> {
 /** The shipped mapping that accepts the message, as `medibus convert` picks it (undefined: none). */
 export async function mappingFor(msg: Hl7Message): Promise<CompiledMapping | undefined> {
   const type = `${msg.header.messageType}^${msg.header.triggerEvent}`;
-  return [...(await shippedMappings()).values()].find((m) => m.accepts(type));
+  return [...(await shippedMappings()).values()].find((m) => m.input === 'hl7v2' && m.accepts(type));
 }
 
 /** The messages of a file (one, several, or a FHS/BHS batch). */

@@ -5,7 +5,7 @@
  * mappings do (run/bundle.ts: conditional PUT or POST on the key), validate.
  *
  * The key identifier is put first in `identifier`: a destination that merges resources (the
- * ImagingStudy of many objects, docs/dicom-mapping.md) finds it at identifier[0].
+ * ImagingStudy of many objects, docs/dicom-study-merge.md) finds it at identifier[0].
  */
 import type { Bundle, Identifier } from '@medplum/fhirtypes';
 import { MedibusError } from '../../errors.js';
