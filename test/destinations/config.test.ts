@@ -32,7 +32,7 @@ describe('destination config through the channel loader', () => {
   });
 
   it('gives each connector its documented defaults', () => {
-    expect(destinationConfig<FhirDestinationConfig>({ type: 'fhir', url: 'http://127.0.0.1/fhir' })).toEqual({ url: 'http://127.0.0.1/fhir', timeout: 30_000, prefer: 'minimal', headers: {}, tls: {} });
+    expect(destinationConfig<FhirDestinationConfig>({ type: 'fhir', url: 'http://127.0.0.1/fhir' })).toEqual({ url: 'http://127.0.0.1/fhir', timeout: 30_000, prefer: 'minimal', merge: 'none', headers: {}, tls: {} });
     expect(destinationConfig<MllpDestinationConfig>({ type: 'mllp', host: 'lis', port: 2575 })).toEqual({ host: 'lis', port: 2575, timeout: 30_000, connectTimeout: 10_000, maxFrameSize: 1024 * 1024 });
     expect(destinationConfig<AmqpDestinationConfig>({ type: 'amqp', url: 'amqp://mq', exchange: 'x' })).toEqual({ url: 'amqp://mq', exchange: 'x', routingKey: '', payload: 'bundle', timeout: 10_000 });
     expect(destinationConfig<FileDestinationConfig>({ type: 'file', path: 'out.ndjson' })).toEqual({ path: 'out.ndjson', payload: 'envelope', fsync: true, maxSize: 100 * 1024 * 1024, maxFiles: 10 });
@@ -41,7 +41,7 @@ describe('destination config through the channel loader', () => {
   it('explains wrong connector keys in the words of the file', () => {
     expect(diagnostics('{ name: emr, type: fhir, url: "ftp://emr/fhir", timout: 5s }')).toEqual([
       'test.yaml:4:35 error MEDIBUS_ERR_CONFIG_SCHEMA destinations[0].url: expected a string matching ^https?://[^\\s/?#]+, got "ftp://emr/fhir"',
-      'test.yaml:4:53 error MEDIBUS_ERR_CONFIG_SCHEMA destinations[0].timout: unknown key "timout" in destinations[0] (fhir); expected one of: name, type, url, timeout, prefer, headers, auth, tls, ordering, retry — did you mean "timeout"?',
+      'test.yaml:4:53 error MEDIBUS_ERR_CONFIG_SCHEMA destinations[0].timout: unknown key "timout" in destinations[0] (fhir); expected one of: name, type, url, timeout, prefer, merge, headers, auth, tls, ordering, retry — did you mean "timeout"?',
     ]);
     expect(diagnostics('{ name: emr, type: fhir, url: "http://emr", auth: { type: jwt } }')).toEqual([
       'test.yaml:4:63 error MEDIBUS_ERR_CONFIG_SCHEMA destinations[0].auth.type: unknown auth type "jwt"; expected one of: bearer, basic, oauth2',
