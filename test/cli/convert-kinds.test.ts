@@ -1,7 +1,7 @@
 /**
  * `medibus convert` on files of the other kinds: a .dcm object and a .csv export are read as
- * their sources would hand them on. No mapping reads them in this tree yet (the dicom and csv
- * dialects come with their mappings), so the payload is printed and stderr says why.
+ * their sources would hand them on. A .dcm goes through the shipped dicom-imagingstudy mapping;
+ * a .csv that no mapping reads is printed as its payloads, and stderr says why.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,13 +19,20 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('medibus convert, other kinds', () => {
-  it('a .dcm file: its DICOM JSON, without pixel data, and why there is no Bundle', async () => {
+  it('a .dcm file: the shipped dicom-imagingstudy mapping prints its Bundle, and nothing of the pixel data', async () => {
     const { code, out, err } = await cli(['fixtures/dicom/pydicom__CT_small.dcm']);
     expect(code).toBe(0);
-    const dataset = JSON.parse(out) as Record<string, { Value?: unknown[] }>;
-    expect(dataset['00080018']?.Value).toEqual(['1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322']);
-    expect(dataset['7FE00010']).toBeUndefined();
-    expect(err).toBe('fixtures/dicom/pydicom__CT_small.dcm: no mapping reads dicom payloads (a mapping with input: dicom); printing each payload as a channel would queue it\n');
+    expect(err).toBe('');
+    const bundle = JSON.parse(out) as { resourceType: string; entry: { resource: Record<string, unknown> }[] };
+    expect(bundle.resourceType).toBe('Bundle');
+    const study = bundle.entry.map((e) => e.resource).find((r) => r['resourceType'] === 'ImagingStudy') as
+      | { identifier: { system: string; value: string }[]; series: { modality: { code: string }; instance: { uid: string }[] }[] }
+      | undefined;
+    expect(study?.identifier[0]?.system).toBe('urn:dicom:uid');
+    expect(study?.series[0]?.modality.code).toBe('CT');
+    expect(study?.series[0]?.instance.map((i) => i.uid)).toEqual(['1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322']);
+    expect(bundle.entry.map((e) => e.resource['resourceType']).sort()).toEqual(['ImagingStudy', 'Patient']);
+    expect(out.length).toBeLessThan(20_000);
   });
 
   it('a .csv file: one payload per row, and each unreadable row with its line (exit 1)', async () => {
