@@ -79,7 +79,7 @@ const transform: Target = {
     const mappings = await (shipped ??= loadMappings(path.join(ROOT, 'mappings')).then((r) => [...r.mappings.values()]));
     const msg = parseMessage(input);
     const type = `${msg.header.messageType}^${msg.header.triggerEvent}`;
-    const mapping = mappings.find((m) => m.accepts(type));
+    const mapping = mappings.find((m) => m.input === 'hl7v2' && m.accepts(type));
     if (mapping !== undefined) await mapping.convert(msg, { timezone: 'Asia/Ho_Chi_Minh', validate: true });
   },
 };
