@@ -66,7 +66,14 @@ function defs(): Record<string, JsonSchema> {
         set: { $ref: '#/$defs/set', description: 'A nested element (BackboneElement or datatype) built from its own rules; omitted when it ends up empty.' },
         convert: { type: 'string', description: 'A named conversion that reads several fields of a segment, e.g. obx-value (OBX-2/5/6 → the right value[x]).', examples: ['obx-value'] },
         expr: { type: 'string', minLength: 1, description: 'Escape hatch: a JSONata expression (sandboxed: no I/O, no clock, no randomness) with $v(path) (first value) and $all(path) (every value) read in the current scope. Use rarely.', examples: ["$v('PID-5.2') & ' ' & $v('PID-5.1')"] },
-        type: { type: 'string', pattern: '^[A-Z]{2,3}$', description: 'The v2 datatype of the source when the default for the FHIR target is not right (e.g. XCN for a Reference(Practitioner), EI for an Identifier).', examples: ['XCN', 'EI', 'XON'] },
+        type: {
+          type: 'string',
+          pattern: '^([A-Z]{2,3}|authority|uid)$',
+          description:
+            'hl7v2: the v2 datatype of the source when the default for the FHIR target is not right (e.g. XCN for a Reference(Practitioner), EI for an Identifier). ' +
+            'dicom and csv: authority (the value names an assigning authority: its identifier system), csv also uid (the cell is a DICOM UID).',
+          examples: ['XCN', 'EI', 'XON', 'authority', 'uid'],
+        },
         map: { type: 'string', pattern: NAME_PATTERN, description: 'A code table (tables: of this mapping, else mappings/terminology/<name>.yaml) translating the code before it is placed.', examples: ['v2-0001'] },
         unmapped,
         when: { $ref: '#/$defs/condition', description: 'The rule yields a value only when this condition holds.' },
