@@ -12,8 +12,8 @@ import { MAPPINGS } from './support.js';
 const DIR = mkdtempSync(path.join(tmpdir(), 'medibus-dialect-'));
 let n = 0;
 
-/** Loads `yaml` as the file `<name>.yaml`; diagnostics are `<name>.yaml:line:col error CODE path: message`. */
-export async function inline(yaml: string, name = `m${++n}`): Promise<{ mapping: CompiledMapping | undefined; diagnostics: string[] }> {
+/** Loads `yaml` as the file `<name>.yaml` (by default `<id>.yaml`); diagnostics are `<name>.yaml:line:col error CODE path: message`. */
+export async function inline(yaml: string, name = /^id: (\S+)$/m.exec(yaml)?.[1] ?? `m${++n}`): Promise<{ mapping: CompiledMapping | undefined; diagnostics: string[] }> {
   const file = path.join(DIR, `${name}.yaml`);
   writeFileSync(file, yaml);
   const { mapping, diagnostics } = await loadMapping(file, { mappingsDir: MAPPINGS });

@@ -115,7 +115,7 @@ function defs(): Record<string, JsonSchema> {
         system: { description: 'The identifier system: a URI (anything with a ":"), or a value rule (path or mapping). Without it, the system comes from the sending facility (see docs/mapping-language.md, Identifier systems).', examples: ['http://hospital.example.org/visit'] },
         value: { description: 'The identifier value: a value rule, or a list of them joined with "-".', examples: [['OBR-3.1', 'OBX-1', 'OBX-3.1']] },
         from: { $ref: '#/$defs/path', description: 'The field read as an identifier (CX, or the datatype named by type).' },
-        type: { type: 'string', pattern: '^[A-Z]{2,3}$', description: 'The v2 datatype of from: CX (default), EI, HD …', examples: ['EI'] },
+        type: { type: 'string', pattern: '^([A-Z]{2,3}|authority|uid)$', description: 'hl7v2: the v2 datatype of from: CX (default), EI, HD …; csv: uid (the cell is a DICOM UID: urn:dicom:uid).', examples: ['EI', 'uid'] },
         first: { type: 'array', minItems: 1, items: { $ref: '#/$defs/rule' }, description: 'Rules tried in order; the first identifier found is the key.' },
         expr: { type: 'string', minLength: 1, description: 'A JSONata expression yielding { system, value }.' },
       },
@@ -235,6 +235,14 @@ export function mappingSchema(): JsonSchema {
         examples: [{ ORDER: { start: ['ORC', 'OBR'], contains: ['NTE', 'OBSERVATION'] }, OBSERVATION: { start: ['OBX'], contains: ['NTE'] } }],
         propertyNames: { pattern: '^[A-Z][A-Z0-9_]{3,}$' },
         additionalProperties: { $ref: '#/$defs/group' },
+      },
+      columns: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'string', minLength: 1 },
+        description: 'input: csv — the columns of the header row the export has, as written there. When given, a path naming another column is a load error at its line:column (with a did-you-mean), not a failure of every row at run.',
+        examples: [['Id', 'BIRTHDATE', 'FIRST', 'LAST', 'GENDER']],
       },
       identifierSystems: {
         type: 'object',

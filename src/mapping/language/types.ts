@@ -97,6 +97,8 @@ export interface MappingDoc {
   readonly requires?: readonly string[] | Readonly<Record<string, readonly string[]>>;
   readonly structure?: Readonly<Record<string, GroupDoc>>;
   readonly identifierSystems?: Readonly<Record<string, string>>;
+  /** input: csv — the header row the export has; every column a path names is checked against it at load */
+  readonly columns?: readonly string[];
   readonly codeSystems?: Readonly<Record<string, string>>;
   readonly tables?: Readonly<Record<string, TableDoc>>;
   readonly unmapped?: UnmappedPolicy;
