@@ -53,6 +53,7 @@ export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables
     messageTypes: doc.messageTypes ?? [],
     resources,
     identifierSystems: new Map(Object.entries(doc.identifierSystems ?? {})),
+    columns: doc.columns,
   });
   return { mapping, diagnostics: cx.diagnostics };
 }
