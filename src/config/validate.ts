@@ -69,7 +69,7 @@ export function schemaDiagnostics(errors: readonly ErrorObject[], data: unknown,
   const seen = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const error of errors) {
-    // "must match then/else schema" only repeats the branch's own errors, which follow it
+    // "must match then/else schema" only says a branch failed; the branch's own errors say what
     if (error.keyword === 'if') continue;
     const finding = translate(error, data, show);
     const key = `${formatPath(finding.path)}\u0000${finding.message}`;

@@ -56,7 +56,7 @@ export async function deliverMergingStudies(endpoint: HttpEndpoint, message: Out
 async function mergeOne(endpoint: HttpEndpoint, message: OutboundMessage, incoming: ImagingStudy, signal: AbortSignal): Promise<void> {
   const key = studyIdentifier(incoming);
   if (key === undefined) {
-    throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'merge: imagingstudy needs an ImagingStudy.identifier with system and value (the StudyInstanceUID as urn:dietf:rfc:3986 | urn:oid:<uid>) to find the stored study by');
+    throw new DeliveryError('MEDIBUS_ERR_DELIVERY_REJECTED', 'merge: imagingstudy needs an ImagingStudy.identifier with system and value (the StudyInstanceUID as urn:dicom:uid | urn:oid:<uid>) to find the stored study by');
   }
   const condition = `identifier=${encodeURIComponent(`${key.system}|${key.value}`)}`;
   const headers = { 'x-request-id': message.messageId };

@@ -46,7 +46,7 @@ export const fhirDestination: DestinationSpec<FhirDestinationConfig> = {
         enum: ['none', 'imagingstudy'],
         description:
           'imagingstudy: an ImagingStudy entry is joined with the one the server holds instead of replacing it, so that the objects of a DICOM study, arriving one per message in any order and through several medibus processes, end as ONE ImagingStudy with every series and instance. ' +
-          'The study is found by its identifier (the StudyInstanceUID, urn:dietf:rfc:3986), created with If-None-Exist and updated with If-Match, re-read on a conflict; the other entries are POSTed first as a transaction. The server needs version-aware updates and an atomic conditional create (docs/dicom-study-merge.md). none: the Bundle is POSTed as it is.',
+          'The study is found by its identifier (the StudyInstanceUID, urn:dicom:uid), created with If-None-Exist and updated with If-Match, re-read on a conflict; the other entries are POSTed first as a transaction. The server needs version-aware updates and an atomic conditional create (docs/dicom-study-merge.md). none: the Bundle is POSTed as it is.',
         default: 'none',
       },
       ...otherTargetProperties,

@@ -23,8 +23,10 @@
 import type { ImagingStudy, ImagingStudySeries, ImagingStudySeriesInstance } from '@medplum/fhirtypes';
 import { isRecord } from '../util/objects.js';
 
-/** The identifier system for a DICOM UID in FHIR R4 (imagingstudy.html, identifier: "urn:dicom:uid" as urn:oid:) */
-export const DICOM_UID_SYSTEM = 'urn:dietf:rfc:3986';
+/** The identifier system for a DICOM UID in FHIR R4 (imagingstudy.html: identifier `urn:dicom:uid` | `urn:oid:<uid>`), as the shipped dicom-imagingstudy mapping writes it */
+export const DICOM_UID_SYSTEM = 'urn:dicom:uid';
+/** what earlier medibus versions wrote (a misspelt urn:ietf:rfc:3986): still found, for studies stored then */
+const OLD_DICOM_UID_SYSTEM = 'urn:dietf:rfc:3986';
 
 /** the elements the merge computes; everything else is filled when missing */
 const COMPUTED_STUDY = new Set(['resourceType', 'id', 'meta', 'series', 'numberOfSeries', 'numberOfInstances', 'started']);
@@ -71,13 +73,13 @@ export function sameStudy(a: ImagingStudy, b: ImagingStudy): boolean {
 }
 
 /**
- * The identifier the study is found by: the DICOM StudyInstanceUID (`urn:dietf:rfc:3986`,
+ * The identifier the study is found by: the DICOM StudyInstanceUID (`urn:dicom:uid`, or the older `urn:dietf:rfc:3986`,
  * `urn:oid:<uid>`) when the ImagingStudy has one, else its first identifier with a system and
  * a value. Undefined when there is none: such a study cannot be merged.
  */
 export function studyIdentifier(study: ImagingStudy): { readonly system: string; readonly value: string } | undefined {
   const identifiers = (study.identifier ?? []).filter((i) => typeof i.system === 'string' && i.system !== '' && typeof i.value === 'string' && i.value !== '');
-  const chosen = identifiers.find((i) => i.system === DICOM_UID_SYSTEM) ?? identifiers[0];
+  const chosen = identifiers.find((i) => i.system === DICOM_UID_SYSTEM) ?? identifiers.find((i) => i.system === OLD_DICOM_UID_SYSTEM) ?? identifiers[0];
   return chosen === undefined ? undefined : { system: chosen.system as string, value: chosen.value as string };
 }
 

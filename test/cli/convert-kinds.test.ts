@@ -1,11 +1,12 @@
 /**
  * `medibus convert` on files of the other kinds: a .dcm object and a .csv export are read as
- * their sources would hand them on. A .dcm goes through the shipped dicom-imagingstudy mapping;
- * a .csv that no mapping reads is printed as its payloads, and stderr says why.
+ * their sources would hand them on and converted with the shipped mapping of their kind; without
+ * one (--mappings of a directory that has none) the payload is printed and stderr says why.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { run as convert } from '../../src/cli/commands/convert.js';
 
@@ -19,24 +20,39 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('medibus convert, other kinds', () => {
-  it('a .dcm file: the shipped dicom-imagingstudy mapping prints its Bundle, and nothing of the pixel data', async () => {
+  it('a .dcm file: the Bundle of the shipped dicom-imagingstudy mapping', async () => {
     const { code, out, err } = await cli(['fixtures/dicom/pydicom__CT_small.dcm']);
+    expect([code, err]).toEqual([0, '']);
+    const bundle = JSON.parse(out) as Bundle;
+    expect(bundle.identifier).toEqual({ system: 'urn:dicom:uid', value: 'urn:oid:1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322' });
+    const study = bundle.entry?.find((e) => e.resource?.resourceType === 'ImagingStudy')?.resource as ImagingStudy;
+    expect(study.identifier?.[0]).toEqual({ system: 'urn:dicom:uid', value: 'urn:oid:1.3.6.1.4.1.5962.1.2.1.20040119072730.12322' });
+    expect(study.series?.[0]?.instance?.[0]?.uid).toBe('1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322');
+  });
+
+  it('a Synthea .csv file: one Bundle per row, with the mapping whose columns: the header has', async () => {
+    const { code, out, err } = await cli(['fixtures/csv/ohdsi-tutorial-etl__synthea_patients.csv']);
+    expect([code, err]).toEqual([0, '']);
+    const printed = out.split(/\n(?=\{)/).map((text) => JSON.parse(text) as Bundle);
+    expect(printed).toHaveLength(109);
+    const patient = printed[0]?.entry?.[0]?.resource as Patient;
+    expect([patient.resourceType, patient.name?.[0]?.family, patient.birthDate, patient.gender]).toEqual(['Patient', 'Franecki195', '1992-05-18', 'male']);
+    const allergies = await cli(['fixtures/csv/ohdsi-tutorial-etl__synthea_allergies.csv']);
+    expect(allergies.code).toBe(0);
+    expect((JSON.parse(allergies.out.split(/\n(?=\{)/)[0]!) as Bundle).entry?.map((e) => e.resource?.resourceType)).toEqual(['Patient', 'AllergyIntolerance']);
+  });
+
+  it('a .dcm file with no dicom mapping in --mappings: its DICOM JSON, without pixel data, and why there is no Bundle', async () => {
+    const { code, out, err } = await cli(['--mappings', 'fixtures/convert', 'fixtures/dicom/pydicom__CT_small.dcm']);
     expect(code).toBe(0);
-    expect(err).toBe('');
-    const bundle = JSON.parse(out) as { resourceType: string; entry: { resource: Record<string, unknown> }[] };
-    expect(bundle.resourceType).toBe('Bundle');
-    const study = bundle.entry.map((e) => e.resource).find((r) => r['resourceType'] === 'ImagingStudy') as
-      | { identifier: { system: string; value: string }[]; series: { modality: { code: string }; instance: { uid: string }[] }[] }
-      | undefined;
-    expect(study?.identifier[0]?.system).toBe('urn:dicom:uid');
-    expect(study?.series[0]?.modality.code).toBe('CT');
-    expect(study?.series[0]?.instance.map((i) => i.uid)).toEqual(['1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322']);
-    expect(bundle.entry.map((e) => e.resource['resourceType']).sort()).toEqual(['ImagingStudy', 'Patient']);
-    expect(out.length).toBeLessThan(20_000);
+    const dataset = JSON.parse(out) as Record<string, { Value?: unknown[] }>;
+    expect(dataset['00080018']?.Value).toEqual(['1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322']);
+    expect(dataset['7FE00010']).toBeUndefined();
+    expect(err).toBe('fixtures/dicom/pydicom__CT_small.dcm: no mapping reads dicom payloads (a mapping with input: dicom); printing each payload as a channel would queue it\n');
   });
 
   it('a .csv file: one payload per row, and each unreadable row with its line (exit 1)', async () => {
-    const { code, out, err } = await cli(['fixtures/csv/bad-rows.csv']);
+    const { code, out, err } = await cli(['--mappings', 'fixtures/convert', 'fixtures/csv/bad-rows.csv']);
     expect(code).toBe(1);
     const sha256 = createHash('sha256').update(readFileSync(path.join(ROOT, 'fixtures/csv/bad-rows.csv'))).digest('hex');
     const printed = out.split(/\n(?=\{)/).map((text) => JSON.parse(text) as { sha256: string; rows: { line: number; columns: Record<string, string> }[] });

@@ -18,7 +18,7 @@ describe('medibus validate: references to other files', () => {
   it('a mapping that does not exist, at the mapping: value, with the known ids', async () => {
     const { code, output } = await validateOutput([fixture('references', 'missing-mapping.yaml')]);
     expect(output).toEqual([
-      'fixtures/channels/references/missing-mapping.yaml:7:12 error MEDIBUS_ERR_CONFIG_REFERENCE transform.mapping: no mapping "no-such-mapping" in mappings (known: adt, dicom-imagingstudy, mdm-t02, oml-o21, orm-o01, oru-r01, rde-o11, siu, vxu-v04)',
+      'fixtures/channels/references/missing-mapping.yaml:7:12 error MEDIBUS_ERR_CONFIG_REFERENCE transform.mapping: no mapping "no-such-mapping" in mappings (known: adt, dicom-imagingstudy, mdm-t02, oml-o21, orm-o01, oru-r01, rde-o11, siu, synthea-allergies, synthea-imaging-studies, synthea-patients, vxu-v04)',
       '1 error in 1 file',
     ]);
     expect(code).toBe(1);
@@ -47,7 +47,7 @@ describe('medibus validate: references to other files', () => {
   it('several files, and the checks across them also on a file with schema errors', async () => {
     const { output } = await validateOutput([fixture('references', 'missing-mapping.yaml'), fixture('references', 'schema-error-and-port.yaml')]);
     expect(output).toEqual([
-      'fixtures/channels/references/missing-mapping.yaml:7:12 error MEDIBUS_ERR_CONFIG_REFERENCE transform.mapping: no mapping "no-such-mapping" in mappings (known: adt, dicom-imagingstudy, mdm-t02, oml-o21, orm-o01, oru-r01, rde-o11, siu, vxu-v04)',
+      'fixtures/channels/references/missing-mapping.yaml:7:12 error MEDIBUS_ERR_CONFIG_REFERENCE transform.mapping: no mapping "no-such-mapping" in mappings (known: adt, dicom-imagingstudy, mdm-t02, oml-o21, orm-o01, oru-r01, rde-o11, siu, synthea-allergies, synthea-imaging-studies, synthea-patients, vxu-v04)',
       'fixtures/channels/references/schema-error-and-port.yaml:5:9 error MEDIBUS_ERR_CONFIG_DUPLICATE source.port: 127.0.0.1:2642 is already used by channel "missing-mapping" (fixtures/channels/references/missing-mapping.yaml:5:9)',
       'fixtures/channels/references/schema-error-and-port.yaml:6:16 error MEDIBUS_ERR_CONFIG_SCHEMA source.idleTimeout: expected a duration (integer milliseconds, or a number with ms, s, m or h: 500ms, 30s, 5m, 1h), got string "soon"',
       '3 errors in 2 files',

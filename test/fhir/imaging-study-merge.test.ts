@@ -1,6 +1,11 @@
 import type { ImagingStudy } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { mergeImagingStudy, sameStudy, studyIdentifier } from '../../src/fhir/imaging-study-merge.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readDicom } from '../../src/dicom/index.js';
+import { entryOfKeyword } from '../../src/dicom/index.js';
+import { shipped } from '../mappings/support.js';
 import { shuffled, studyObjectBundle, studyObjects, type StudyObject } from '../support/imaging-study.js';
 
 const STUDY = '1.2.826.0.1.3680043.8.498.30000000000000000000000000003';
@@ -38,7 +43,25 @@ describe('mergeImagingStudy', () => {
   });
 
   it('finds the study by its StudyInstanceUID identifier', () => {
-    expect(studyIdentifier(studyOf({ studyUid: STUDY, series: 1, instance: 1 }))).toEqual({ system: 'urn:dietf:rfc:3986', value: `urn:oid:${STUDY}` });
+    expect(studyIdentifier(studyOf({ studyUid: STUDY, series: 1, instance: 1 }))).toEqual({ system: 'urn:dicom:uid', value: `urn:oid:${STUDY}` });
+    // a study stored by an earlier medibus (misspelt system) is found by the same UID, before an ACSN
+    const old: ImagingStudy = { resourceType: 'ImagingStudy', status: 'available', subject: {}, identifier: [{ system: 'http://acsn.example.org', value: 'A1' }, { system: 'urn:dietf:rfc:3986', value: `urn:oid:${STUDY}` }] };
+    expect(studyIdentifier(old)).toEqual({ system: 'urn:dietf:rfc:3986', value: `urn:oid:${STUDY}` });
     expect(studyIdentifier({ resourceType: 'ImagingStudy', status: 'available', subject: {} })).toBeUndefined();
+  });
+
+  it('two Bundles of the shipped dicom-imagingstudy mapping from two instances of one study merge into one ImagingStudy holding both', async () => {
+    const mapping = await shipped('dicom-imagingstudy');
+    const base = readDicom(readFileSync(path.join(import.meta.dirname, '../../fixtures/dicom/pydicom__CT_small.dcm'))).dataset;
+    const tag = (k: string): string => entryOfKeyword(k)!.tag;
+    // a second instance of the same study: another SOP Instance UID in a second series
+    const second = { ...base, [tag('SOPInstanceUID')]: { vr: 'UI', Value: ['1.2.826.0.1.3680043.10.1338.9.2'] }, [tag('SeriesInstanceUID')]: { vr: 'UI', Value: ['1.2.826.0.1.3680043.10.1338.9.1'] } };
+    const studies = await Promise.all([base, second].map(async (dataset) => (await mapping.convert({ kind: 'dicom', dataset }, { timezone: 'Asia/Ho_Chi_Minh' })).bundle.entry?.find((e) => e.resource?.resourceType === 'ImagingStudy')?.resource as ImagingStudy));
+    expect(studyIdentifier(studies[0]!)).toEqual(studyIdentifier(studies[1]!));
+    expect(studyIdentifier(studies[0]!)?.system).toBe('urn:dicom:uid');
+    const merged = mergeImagingStudy(mergeImagingStudy(undefined, studies[0]!), studies[1]!);
+    expect([merged.numberOfSeries, merged.numberOfInstances]).toEqual([2, 2]);
+    expect(merged.series?.flatMap((s) => s.instance?.map((i) => i.uid) ?? []).sort()).toEqual(['1.2.826.0.1.3680043.10.1338.9.2', '1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322']);
+    expect(sameStudy(mergeImagingStudy(mergeImagingStudy(undefined, studies[1]!), studies[0]!), merged)).toBe(true);
   });
 });

@@ -22,7 +22,7 @@ export const EXPECTED = path.join(ROOT, 'fixtures/fhir-expected');
 export const TIMEZONE = 'Asia/Ho_Chi_Minh';
 
 /** The ids of the shipped mappings (one file each). */
-export const SHIPPED = ['adt', 'dicom-imagingstudy', 'mdm-t02', 'oml-o21', 'orm-o01', 'oru-r01', 'rde-o11', 'siu', 'vxu-v04'] as const;
+export const SHIPPED = ['adt', 'dicom-imagingstudy', 'mdm-t02', 'oml-o21', 'orm-o01', 'oru-r01', 'rde-o11', 'siu', 'synthea-allergies', 'synthea-imaging-studies', 'synthea-patients', 'vxu-v04'] as const;
 
 let loaded: Promise<Map<string, CompiledMapping>> | undefined;
 

@@ -9,7 +9,7 @@ import type { Destination, OutboundMessage } from '../../src/destinations/types.
 import { MedibusError } from '../../src/errors.js';
 import { uuidv5 } from '../../src/util/ids.js';
 
-export const DICOM_UID = 'urn:dietf:rfc:3986';
+export const DICOM_UID = 'urn:dicom:uid';
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 
 export interface StudyObject {

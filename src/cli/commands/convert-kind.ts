@@ -45,8 +45,7 @@ export async function convertKindFile(file: string, kind: PayloadKind, c: KindCo
       c.out(`${JSON.stringify(JSON.parse(spec.encode(payload).toString('utf8')), null, 2)}\n`);
       continue;
     }
-    const type = typeOf(payload);
-    const mapping = mappings.find((m) => m.messageTypes.length === 0 || m.messageTypes.includes(type) || m.accepts(type)) ?? mappings[0];
+    const mapping = mappingFor(payload, mappings);
     const outcome = await transformStep(payload, c.planFor(mapping));
     switch (outcome.kind) {
       case 'converted':
@@ -68,6 +67,25 @@ export async function convertKindFile(file: string, kind: PayloadKind, c: KindCo
     }
   }
   return { messages: reading.payloads.length, warnings };
+}
+
+/**
+ * The mapping for a payload: among those that accept its type, a csv mapping whose `columns:`
+ * the file's header has (synthea-patients for patients.csv, synthea-allergies for
+ * allergies.csv), else one that declares no columns, else the first.
+ */
+function mappingFor(payload: Payload, mappings: readonly CompiledMapping[]): CompiledMapping {
+  const type = typeOf(payload);
+  const accepting = mappings.filter((m) => m.messageTypes.length === 0 || m.accepts(type));
+  const pool = accepting.length > 0 ? accepting : mappings;
+  if (payload.kind === 'csv') {
+    const header = payload.rows[0]?.columns ?? {};
+    const fits = pool.find((m) => m.columns !== undefined && m.columns.every((c) => c in header));
+    if (fits !== undefined) return fits;
+    const open = pool.find((m) => m.columns === undefined);
+    if (open !== undefined) return open;
+  }
+  return pool[0] as CompiledMapping;
 }
 
 /** `row 12`, `rows 12–14`, `CT object` */

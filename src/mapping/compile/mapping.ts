@@ -40,6 +40,7 @@ export function compileMapping(
     // the dicom and csv dialects come with their own path readers (branch mapdicom)
     cx.error(['input'], `input: ${doc.input} is not readable by this mapping compiler yet; only hl7v2 mappings compile`);
   }
+  if (doc.columns !== undefined) cx.error(['columns'], 'columns: names the header row of a csv export (input: csv); an hl7v2 mapping reads segments', { target: 'key' });
   cx.structure = compileStructure(cx, doc.structure);
   const resources = compileResources(cx, doc.resources);
   if (cx.diagnostics.some((d) => d.severity === 'error')) return { mapping: undefined, diagnostics: cx.diagnostics };

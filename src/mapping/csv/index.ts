@@ -7,7 +7,8 @@
 import { rowId } from '../../csv/index.js';
 import { MedibusError } from '../../errors.js';
 import type { Dialect, RecordScope } from '../record/types.js';
-import { compileColumn, type CsvNode } from './path.js';
+import { compileColumn, parseColumn, type CsvNode } from './path.js';
+import { didYouMean } from '../../config/suggest.js';
 import { csvConverter } from './values.js';
 
 export const csvDialect: Dialect = {
@@ -25,6 +26,20 @@ export const csvDialect: Dialect = {
     };
   },
   converter: csvConverter,
+  withColumns(columns) {
+    const known = new Set(columns);
+    return {
+      ...csvDialect,
+      compilePath(text) {
+        const name = parseColumn(text);
+        if (!known.has(name)) {
+          const lead = text.length - text.trimStart().length + 1;
+          throw new MedibusError('MEDIBUS_ERR_KIND_PATH', `column "${name}" is not in columns: (the export's header row)${didYouMean(name, columns)}`, { location: { column: lead } });
+        }
+        return compileColumn(text);
+      },
+    };
+  },
   root(payload, mappingId) {
     if (payload.kind !== 'csv') throw new MedibusError('MEDIBUS_ERR_MAPPING_RUNTIME', `a csv mapping reads csv payloads, not ${payload.kind}`);
     const first = payload.rows[0];

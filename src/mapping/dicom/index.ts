@@ -25,7 +25,7 @@ export const dicomDialect: Dialect = {
     const path = parseDicomPath(text);
     const last = path.steps[path.steps.length - 1];
     if (path.component !== undefined || (last.vr !== undefined && last.vr !== 'SQ')) {
-      throw new MedibusError('MEDIBUS_ERR_KIND_PATH', `forEach: ${text} — ${last.name} is ${last.vr ?? 'not'} a sequence; forEach iterates over the items of a sequence (SQ)`, { location: { column: last.column } });
+      throw new MedibusError('MEDIBUS_ERR_KIND_PATH', `forEach: ${text} — ${last.name} is ${path.component !== undefined ? 'a name component' : `${last.vr}, not a sequence`}; forEach iterates over the items of a sequence (SQ)`, { location: { column: last.column } });
     }
     return (scope) => readItems(path, scope).map((item, i): RecordScope => ({ parent: scope, node: item, label: `${text}[${i + 1}]`, key: `${scope.key}/${text}[${i + 1}]` }));
   },

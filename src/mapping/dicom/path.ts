@@ -70,6 +70,10 @@ export function parseDicomPath(text: string, columnBase = 1): ParsedPath {
       if (prev.vr !== undefined && prev.vr !== 'PN') fail(`${prev.name} is ${prev.vr}, not a person name (PN): it has no ${name} component`, column);
       component = lower;
     } else {
+      const prev = steps[steps.length - 1];
+      if (prev?.vr === 'PN' && isLast && index === undefined && entryOfKeyword(name) === undefined) {
+        fail(`${prev.name} is a person name (PN): it has no component "${name}"; components are ${PN_COMPONENTS.join(', ')}${didYouMean(name, PN_COMPONENTS)}`, column);
+      }
       const step = resolveStep(name, column);
       if (index !== undefined && Number(index) < 1) fail(`${name}[${index}]: items and values count from 1`, column + name.length + 1);
       steps.push({ ...step, index: index === undefined ? undefined : Number(index), column });
@@ -171,8 +175,8 @@ function compileDateTime(text: string, [left, right, rightColumn]: [string, stri
   const time = parseDicomPath(right, rightColumn);
   const d = date.steps[date.steps.length - 1];
   const t = time.steps[time.steps.length - 1];
-  if (d.vr !== undefined && d.vr !== 'DA') fail(`${d.name} is ${d.vr}: a date + time pair is a DA + a TM (StudyDate + StudyTime)`, d.column);
-  if (t.vr !== undefined && t.vr !== 'TM') fail(`${t.name} is ${t.vr}: a date + time pair is a DA + a TM (StudyDate + StudyTime)`, t.column);
+  if (d.vr !== undefined && d.vr !== 'DA') fail(`${d.name} is ${d.vr}, not a date (DA): a date + time pair is a DA + a TM (StudyDate + StudyTime)`, d.column);
+  if (t.vr !== undefined && t.vr !== 'TM') fail(`${t.name} is ${t.vr}, not a time (TM): a date + time pair is a DA + a TM (StudyDate + StudyTime)`, t.column);
   const dp = compileDicomPath(left);
   const tp = compileDicomPath(right);
   return {

@@ -66,7 +66,14 @@ function defs(): Record<string, JsonSchema> {
         set: { $ref: '#/$defs/set', description: 'A nested element (BackboneElement or datatype) built from its own rules; omitted when it ends up empty.' },
         convert: { type: 'string', description: 'A named conversion that reads several fields of a segment, e.g. obx-value (OBX-2/5/6 → the right value[x]).', examples: ['obx-value'] },
         expr: { type: 'string', minLength: 1, description: 'Escape hatch: a JSONata expression (sandboxed: no I/O, no clock, no randomness) with $v(path) (first value) and $all(path) (every value) read in the current scope. Use rarely.', examples: ["$v('PID-5.2') & ' ' & $v('PID-5.1')"] },
-        type: { type: 'string', pattern: '^[A-Z]{2,3}$', description: 'The v2 datatype of the source when the default for the FHIR target is not right (e.g. XCN for a Reference(Practitioner), EI for an Identifier).', examples: ['XCN', 'EI', 'XON'] },
+        type: {
+          type: 'string',
+          pattern: '^([A-Z]{2,3}|authority|uid)$',
+          description:
+            'hl7v2: the v2 datatype of the source when the default for the FHIR target is not right (e.g. XCN for a Reference(Practitioner), EI for an Identifier). ' +
+            'dicom and csv: authority (the value names an assigning authority: its identifier system), csv also uid (the cell is a DICOM UID).',
+          examples: ['XCN', 'EI', 'XON', 'authority', 'uid'],
+        },
         map: { type: 'string', pattern: NAME_PATTERN, description: 'A code table (tables: of this mapping, else mappings/terminology/<name>.yaml) translating the code before it is placed.', examples: ['v2-0001'] },
         unmapped,
         when: { $ref: '#/$defs/condition', description: 'The rule yields a value only when this condition holds.' },
@@ -108,7 +115,7 @@ function defs(): Record<string, JsonSchema> {
         system: { description: 'The identifier system: a URI (anything with a ":"), or a value rule (path or mapping). Without it, the system comes from the sending facility (see docs/mapping-language.md, Identifier systems).', examples: ['http://hospital.example.org/visit'] },
         value: { description: 'The identifier value: a value rule, or a list of them joined with "-".', examples: [['OBR-3.1', 'OBX-1', 'OBX-3.1']] },
         from: { $ref: '#/$defs/path', description: 'The field read as an identifier (CX, or the datatype named by type).' },
-        type: { type: 'string', pattern: '^[A-Z]{2,3}$', description: 'The v2 datatype of from: CX (default), EI, HD …', examples: ['EI'] },
+        type: { type: 'string', pattern: '^([A-Z]{2,3}|authority|uid)$', description: 'hl7v2: the v2 datatype of from: CX (default), EI, HD …; csv: uid (the cell is a DICOM UID: urn:dicom:uid).', examples: ['EI', 'uid'] },
         first: { type: 'array', minItems: 1, items: { $ref: '#/$defs/rule' }, description: 'Rules tried in order; the first identifier found is the key.' },
         expr: { type: 'string', minLength: 1, description: 'A JSONata expression yielding { system, value }.' },
       },
@@ -228,6 +235,14 @@ export function mappingSchema(): JsonSchema {
         examples: [{ ORDER: { start: ['ORC', 'OBR'], contains: ['NTE', 'OBSERVATION'] }, OBSERVATION: { start: ['OBX'], contains: ['NTE'] } }],
         propertyNames: { pattern: '^[A-Z][A-Z0-9_]{3,}$' },
         additionalProperties: { $ref: '#/$defs/group' },
+      },
+      columns: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'string', minLength: 1 },
+        description: 'input: csv — the columns of the header row the export has, as written there. When given, a path naming another column is a load error at its line:column (with a did-you-mean), not a failure of every row at run.',
+        examples: [['Id', 'BIRTHDATE', 'FIRST', 'LAST', 'GENDER']],
       },
       identifierSystems: {
         type: 'object',

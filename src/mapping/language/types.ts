@@ -97,6 +97,8 @@ export interface MappingDoc {
   readonly requires?: readonly string[] | Readonly<Record<string, readonly string[]>>;
   readonly structure?: Readonly<Record<string, GroupDoc>>;
   readonly identifierSystems?: Readonly<Record<string, string>>;
+  /** input: csv — the header row the export has; every column a path names is checked against it at load */
+  readonly columns?: readonly string[];
   readonly codeSystems?: Readonly<Record<string, string>>;
   readonly tables?: Readonly<Record<string, TableDoc>>;
   readonly unmapped?: UnmappedPolicy;
@@ -126,6 +128,8 @@ export interface CompiledMapping {
   /** the payload kind it reads: a channel whose source hands on another kind is a validate error */
   readonly input: PayloadKind;
   readonly messageTypes: readonly string[];
+  /** input: csv — the header row it was written for (`columns:`), when it says; `medibus convert` picks by it */
+  readonly columns?: readonly string[];
   /** true when some rule is a JSONata `expr` (then only the async convert() can run it) */
   readonly usesExpressions: boolean;
   /** `ADT^A01` (or `ADT^A01^ADT_A01`): whether messageTypes lists it, `ADT^*` matching any ADT event */

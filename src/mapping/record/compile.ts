@@ -3,6 +3,7 @@
  * paths (docs/mapping-language.md, "Input dialects"). HL7-only keys (`structure:`, `requires:`,
  * `derivedMode:`) are refused with the reason; everything else reads as in an HL7 mapping.
  */
+import path from 'node:path';
 import type { Diagnostic, PathSegment } from '../../config/index.js';
 import type { YamlSource } from '../../config/yaml.js';
 import { CompileContext, type ConversionSet } from '../compile/context.js';
@@ -14,8 +15,25 @@ import { compileCondition, compileForEachAt, compilePathAt, compileRule, compile
 import type { CompiledMapping } from '../language/types.js';
 import type { Dialect, Leaf } from './types.js';
 
-export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables: TableResolution, dialect: Dialect, conversions: ConversionSet): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
+export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables: TableResolution, kindDialect: Dialect, conversions: ConversionSet): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
   const cx = new CompileContext(source, conversions, tables.tables, tables.known, doc.unmapped);
+  const expected = path.basename(source.file).replace(/\.ya?ml$/, '');
+  if (doc.id !== expected) {
+    const { position } = source.locate(['id']);
+    cx.diagnostics.push({
+      file: source.file,
+      ...position,
+      severity: 'warning',
+      code: 'MEDIBUS_ERR_MAPPING_COMPILE',
+      path: 'id',
+      message: `id "${doc.id}" differs from the file name (${path.basename(source.file)}); channels name a mapping by its id and medibus looks for mappings/<id>.yaml`,
+    });
+  }
+  let dialect = kindDialect;
+  if (doc.columns !== undefined) {
+    if (kindDialect.withColumns === undefined) cx.error(['columns'], `columns: names the header row of a csv export; a ${kindDialect.kind} mapping has none`, { target: 'key' });
+    else dialect = kindDialect.withColumns(doc.columns);
+  }
   const rc: RecordCompile = { cx, dialect };
   for (const key of ['structure', 'requires'] as const) {
     if (doc[key] !== undefined) cx.error([key], `${key}: is for hl7v2 mappings (segments and fields); a ${dialect.kind} mapping has none`, { target: 'key' });
@@ -35,6 +53,7 @@ export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables
     messageTypes: doc.messageTypes ?? [],
     resources,
     identifierSystems: new Map(Object.entries(doc.identifierSystems ?? {})),
+    columns: doc.columns,
   });
   return { mapping, diagnostics: cx.diagnostics };
 }

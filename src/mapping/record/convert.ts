@@ -48,6 +48,7 @@ export interface RecordProgram {
   readonly messageTypes: readonly string[];
   readonly resources: readonly RecordPlan[];
   readonly identifierSystems: ReadonlyMap<string, string>;
+  readonly columns: readonly string[] | undefined;
 }
 
 export function createRecordMapping(program: RecordProgram): CompiledMapping {
@@ -83,6 +84,7 @@ export function createRecordMapping(program: RecordProgram): CompiledMapping {
     file: program.file,
     input: dialect.kind,
     messageTypes: program.messageTypes,
+    ...(program.columns === undefined ? {} : { columns: program.columns }),
     usesExpressions: false,
     accepts,
     missingSegments: () => undefined,

@@ -2,8 +2,8 @@
  * Dates and times as DICOM (DA, TM, DT: PS3.5 §6.2) and CSV exports write them, to FHIR's
  * `date`, `dateTime`, `instant` and `time` (R4 §2.24.0.1). Precision is kept (a DT of
  * `2004` is the date `2004`); FHIR wants seconds once a time is given, so `1430` is
- * `14:30:00`. A time without offset takes the run's (transform.timezone, else the payload's
- * TimezoneOffsetFromUTC, else UTC with a warning).
+ * `14:30:00`. A time without offset takes the payload's (DICOM TimezoneOffsetFromUTC), else
+ * the channel's (transform.timezone), else UTC with a warning.
  */
 import type { LeafContext } from './types.js';
 

@@ -62,6 +62,10 @@ export function compileRule(rc: RecordCompile, doc: RuleDoc, at: readonly PathSe
       for (const rule of rules) rule(scope, run, out);
     };
   }
+  if (typeof doc === 'number') {
+    cx.error(at, `expected ${rc.dialect.describe}; YAML read this as the number ${doc}: quote it ('${rc.dialect.kind === 'dicom' && Number.isInteger(doc) ? String(doc).padStart(8, '0') : doc}') for a ${rc.dialect.kind === 'dicom' ? 'tag' : 'column name'}, or write { value: ${doc} } for a constant`);
+    return NOTHING;
+  }
   if (typeof doc !== 'object' || doc === null) {
     cx.error(at, `expected ${rc.dialect.describe}, or { value: ${JSON.stringify(doc)} } for a constant`);
     return NOTHING;

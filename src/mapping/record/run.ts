@@ -53,8 +53,9 @@ export class RecordRun implements LeafContext {
   }
 
   offsetFor(year: number, month: number, day: number, hour: number, minute: number, second: number): string | undefined {
-    if (this.zone !== undefined) return formatOffset(this.zone(year, month, day, hour, minute, second));
+    // the object's own TimezoneOffsetFromUTC says what its times mean; the channel's zone is the guess for those that do not say
     if (this.payloadOffset !== undefined) return this.payloadOffset;
+    if (this.zone !== undefined) return formatOffset(this.zone(year, month, day, hour, minute, second));
     if (!this.warnedUtc) {
       this.warnedUtc = true;
       this.warn('a time without offset is read as UTC: set transform.timezone (or --timezone)');

@@ -69,6 +69,8 @@ export interface Dialect {
   converter(fhirType: string, as: string | undefined): LeafConverter | undefined;
   /** the `type:` values the dialect understands */
   readonly asTypes: readonly string[];
+  /** `columns:` — the dialect whose paths must name one of these (csv); undefined: the dialect has no such list */
+  readonly withColumns?: (columns: readonly string[]) => Dialect;
   /** the payload's root scope; throws MedibusError for a payload of another kind */
   root(payload: Payload, mappingId: string): PayloadRoot;
 }
