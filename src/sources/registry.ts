@@ -1,4 +1,5 @@
 import type { SourceSpec } from './types.js';
+import { dicomSource } from './dicom/index.js';
 import { mllpSource } from './mllp.js';
 
 /**
@@ -6,7 +7,7 @@ import { mllpSource } from './mllp.js';
  * conformance driver (test/conformance/drivers/, listed in test/conformance/sources.test.ts,
  * which fails for a type without one; docs/architecture.md, "Connector conformance").
  */
-export const sourceSpecs: readonly SourceSpec<never>[] = [mllpSource as SourceSpec<never>];
+export const sourceSpecs: readonly SourceSpec<never>[] = [mllpSource as SourceSpec<never>, dicomSource as SourceSpec<never>];
 
 export function findSourceSpec(type: string): SourceSpec<never> | undefined {
   return sourceSpecs.find((spec) => spec.type === type);

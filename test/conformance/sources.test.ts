@@ -4,11 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sourceSpecs } from '../../src/sources/registry.js';
+import { dicomSourceDriver } from './drivers/dicom-source.js';
 import { mllpSourceDriver } from './drivers/mllp-source.js';
 import { sourceConformance, type SourceDriver } from './source.js';
 
 const drivers: Readonly<Record<string, SourceDriver>> = {
   mllp: mllpSourceDriver,
+  dicom: dicomSourceDriver,
 };
 
 describe('source conformance', () => {

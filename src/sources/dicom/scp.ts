@@ -270,7 +270,7 @@ export class DicomScpServer {
       peer.open.delete(pipe);
       if (!oversize) return value;
       if (!isMedibusError(value)) await unlink(value.file).catch(() => undefined);
-      return new MedibusError('MEDIBUS_ERR_DICOM_OBJECT_TOO_LARGE', `object over maxObjectSize ${o.maxObjectSize} B`);
+      return new MedibusError('MEDIBUS_ERR_DICOM_OBJECT_TOO_LARGE', `over maxObjectSize ${o.maxObjectSize} B`);
     });
     this.pending.set(request, { result: settled, receivedAt: new Date() });
     const socket = peer.socket;
@@ -302,7 +302,7 @@ export class DicomScpServer {
     const response = responses.CStoreResponse.fromRequest(request);
     const answer = await this.answer(peer, request);
     response.setStatus(answer.status);
-    if (answer.error !== undefined) response.setErrorComment(`${answer.error.code}: ${answer.error.message}`.slice(0, 64));
+    if (answer.error !== undefined) response.setErrorComment(errorComment(answer.error));
     return response;
   }
 
@@ -338,6 +338,14 @@ export class DicomScpServer {
     this.inFlight.add(promise);
     void promise.finally(() => this.inFlight.delete(promise));
   }
+}
+
+/**
+ * The Error Comment (0000,0902) of a failure status: the MEDIBUS_ERR_* code, a space, the
+ * reason, cut to the 64 characters of its VR (LO, PS3.5 §6.2); the log has the whole reason.
+ */
+export function errorComment(error: MedibusError): string {
+  return `${error.code} ${error.message}`.replace(/[\\\r\n]/g, ' ').slice(0, 64).trimEnd();
 }
 
 /** makes a rename durable (POSIX: the directory entry is data of the directory) */
