@@ -4,11 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sourceSpecs } from '../../src/sources/registry.js';
+import { csvFolderSourceDriver } from './drivers/csv-folder-source.js';
+import { dicomFolderSourceDriver } from './drivers/dicom-folder-source.js';
 import { mllpSourceDriver } from './drivers/mllp-source.js';
 import { sourceConformance, type SourceDriver } from './source.js';
 
 const drivers: Readonly<Record<string, SourceDriver>> = {
   mllp: mllpSourceDriver,
+  'csv-folder': csvFolderSourceDriver,
+  'dicom-folder': dicomFolderSourceDriver,
 };
 
 describe('source conformance', () => {
