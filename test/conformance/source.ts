@@ -231,7 +231,7 @@ export function sourceConformance(driver: SourceDriver): void {
       proxy.down();
       const answer = await client.send(driver.input('DOWN-1'), 10_000);
       expect(answer.positive).toBe(false);
-      expect(answer.error).toMatch(/^MEDIBUS_ERR_BROKER_/);
+      expect(answer.error, JSON.stringify(answer)).toMatch(/^MEDIBUS_ERR_BROKER_/);
       expect(answer.reason).not.toBe('');
       proxy.up();
       const seen: string[] = [];

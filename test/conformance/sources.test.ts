@@ -5,12 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { sourceSpecs } from '../../src/sources/registry.js';
 import { dicomSourceDriver } from './drivers/dicom-source.js';
+import { csvFolderSourceDriver } from './drivers/csv-folder-source.js';
+import { dicomFolderSourceDriver } from './drivers/dicom-folder-source.js';
 import { mllpSourceDriver } from './drivers/mllp-source.js';
 import { sourceConformance, type SourceDriver } from './source.js';
 
 const drivers: Readonly<Record<string, SourceDriver>> = {
   mllp: mllpSourceDriver,
   dicom: dicomSourceDriver,
+  'csv-folder': csvFolderSourceDriver,
+  'dicom-folder': dicomFolderSourceDriver,
 };
 
 describe('source conformance', () => {

@@ -62,6 +62,13 @@ export async function freeTarget(dir: string, name: string): Promise<string> {
   }
 }
 
+/** Whoever watches the folder reads a reason file whole or not at all: written aside, renamed in. */
+async function writeWhole(path: string, text: string): Promise<void> {
+  const aside = `${path}.${process.pid}.tmp`;
+  await writeFile(aside, text, 'utf8');
+  await rename(aside, path);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -202,12 +209,12 @@ export class FolderWatcher {
         this.#retryAt.delete(name);
         const moved = await freeTarget(this.#o.failedDir, name);
         // the reason first: whoever sees the file in failed/ finds why beside it
-        await writeFile(`${moved}.reason.txt`, `${outcome.reason}\n`, 'utf8');
+        await writeWhole(`${moved}.reason.txt`, `${outcome.reason}\n`);
         await rename(file, moved);
         await rm(waiting, { force: true });
       } else {
         this.#retryAt.set(name, Date.now() + this.#o.retryDelay);
-        await writeFile(waiting, `${outcome.reason}\n`, 'utf8');
+        await writeWhole(waiting, `${outcome.reason}\n`);
       }
     } catch (error) {
       // the file went away (an operator moved it) or the folder is read-only: say so, go on

@@ -12,8 +12,6 @@ import { join } from 'node:path';
 import type { ChannelModel, ConsumeMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { channelSchema, loadYamlText } from '../../../src/config/load.js';
-import { csvFolderSource } from '../../../src/sources/folder/csv.js';
-import type { SourceSpec } from '../../../src/sources/types.js';
 import { sourceSpecs } from '../../../src/sources/registry.js';
 import { destinationSpecs } from '../../../src/destinations/registry.js';
 import type { ChannelConfig } from '../../../src/config/types.js';
@@ -23,9 +21,7 @@ import { startEngine, waitFor, type RunningEngine } from '../../support/engine.j
 
 const fixtures = new URL('../../../fixtures/csv/', import.meta.url);
 const fixture = (name: string): string => new URL(name, fixtures).pathname;
-// not in src/sources/registry.ts until its conformance driver exists: handed to the engine here
-const specs = [csvFolderSource as SourceSpec<never>];
-const connectorSpecs = { sources: [...sourceSpecs, ...specs], destinations: destinationSpecs };
+const connectorSpecs = { sources: sourceSpecs, destinations: destinationSpecs };
 let url: string;
 let connection: ChannelModel;
 const engines: RunningEngine[] = [];
@@ -44,7 +40,7 @@ async function folder(source: Record<string, unknown> = {}, key = 'Id'): Promise
   const block = { type: 'csv-folder', dir, settle: '50ms', pollInterval: '50ms', retryDelay: '200ms', ackTimeout: '3s', ...source };
   const loaded = loadYamlText<ChannelConfig>(`id: ${id}\nsource: ${JSON.stringify(block)}\nordering: { key: "${key}", partitions: 2 }\ndestinations: []\n`, 'csv.yaml', channelSchema(connectorSpecs));
   if (!loaded.value) throw new Error(JSON.stringify(loaded.diagnostics));
-  const running = await startEngine({ amqpUrl: url, sources: specs, channels: [{ file: 'csv.yaml', config: loaded.value }] });
+  const running = await startEngine({ amqpUrl: url, channels: [{ file: 'csv.yaml', config: loaded.value }] });
   engines.push(running);
   return { dir, id, running };
 }
