@@ -24,8 +24,13 @@ export interface ConnectionOptions {
   readonly id: number;
   readonly maxFrameSize: number;
   readonly headSize?: number;
-  /** ms without traffic before an idle connection is closed; 0 = never */
+  /**
+   * ms without a message in progress before the connection is closed; 0 = never. Bytes
+   * outside a frame (garbage) do not count as traffic, so a peer trickling junk is idle.
+   */
   readonly idleTimeout: number;
+  /** ms a frame may take from its start byte to its trailer before the connection is closed; 0 = never */
+  readonly frameTimeout?: number;
   readonly log: Logger;
 }
 
@@ -53,6 +58,8 @@ export class MllpConnection {
   /** no more frames will be handled: the server is stopping or the peer sent FIN */
   private finishing = false;
   private garbageBytes = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private frameTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -65,17 +72,23 @@ export class MllpConnection {
     this.decoder = new MllpDecoder({ maxFrameSize: options.maxFrameSize, headSize: options.headSize });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
-    if (options.idleTimeout > 0) socket.setTimeout(options.idleTimeout);
-    socket.on('data', (chunk: Buffer) => this.accept(this.decoder.push(chunk)));
+    // Our own timers rather than socket.setTimeout: any byte resets that one, so a peer
+    // trickling a byte a second (slowloris) would hold the connection forever.
+    if (options.idleTimeout > 0) this.idleTimer = setTimeout(() => this.onIdle(), options.idleTimeout).unref();
+    socket.on('data', (chunk: Buffer) => {
+      this.accept(this.decoder.push(chunk));
+      this.watchFrame();
+    });
     socket.on('end', () => {
       // The sender half-closed; frames already received are still answered (allowHalfOpen).
       this.accept(this.decoder.end());
       this.finishing = true;
       this.pump();
     });
-    socket.on('timeout', () => this.onIdle());
     socket.on('error', (err: NodeJS.ErrnoException) => this.log.warn({ errCode: err.code }, 'MLLP connection error'));
     socket.on('close', () => {
+      clearTimeout(this.idleTimer);
+      clearTimeout(this.frameTimer);
       const summary = { discardedBytes: this.garbageBytes, unanswered: this.queue.length + (this.busy ? 1 : 0) };
       this.log.info(summary, 'MLLP connection closed');
     });
@@ -95,14 +108,46 @@ export class MllpConnection {
     this.socket.destroy();
   }
 
+  /** traffic that counts against idleness: a frame started, completed or answered */
+  private active(): void {
+    this.idleTimer?.refresh();
+  }
+
+  /** arms the frame timer when a start byte arrived, disarms it when no frame is open */
+  private watchFrame(): void {
+    const timeout = this.options.frameTimeout ?? 0;
+    if (timeout <= 0) return;
+    if (!this.decoder.receiving) {
+      clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+      return;
+    }
+    if (this.frameTimer !== undefined) return;
+    this.active();
+    this.frameTimer = setTimeout(() => this.onFrameTimeout(), timeout).unref();
+  }
+
+  private onFrameTimeout(): void {
+    this.frameTimer = undefined;
+    if (this.socket.destroyed || !this.decoder.receiving) return;
+    // The partial frame is dropped (no ACK is owed for it; the sender resends); frames
+    // already complete are still answered, then the connection is closed.
+    this.log.warn({ frameTimeout: this.options.frameTimeout, receivedBytes: this.decoder.buffered }, 'MLLP frame not completed within frameTimeout, closing');
+    this.socket.pause();
+    this.finishing = true;
+    this.pump();
+  }
+
   private accept(events: FrameEvent[]): void {
     const receivedAt = new Date();
     for (const event of events) {
       switch (event.kind) {
         case 'frame':
+          this.active();
           this.enqueue({ kind: 'frame', payload: event.payload, receivedAt }, event.payload.length);
           break;
         case 'oversize':
+          this.active();
           this.log.warn({ size: event.size, maxFrameSize: this.options.maxFrameSize }, 'MLLP frame too large, answering from its head');
           this.enqueue({ kind: 'oversize', head: event.head, size: event.size, receivedAt }, event.head.length);
           break;
@@ -160,6 +205,7 @@ export class MllpConnection {
       work.kind === 'frame'
         ? await this.handler.onFrame(work.payload, this.info, work.receivedAt)
         : this.handler.onOversize(work.head, work.size, this.info, work.receivedAt);
+    this.active();
     if (reply === undefined || this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.socket.write(encodeFrame(reply))) await this.writable();
   }
@@ -179,7 +225,11 @@ export class MllpConnection {
 
   private onIdle(): void {
     // A handler waiting on the broker is not idleness: the sender is waiting for us.
-    if (this.busy || this.queue.length > 0) return;
+    // Neither is a frame being received (the frame timer watches that one).
+    if (this.busy || this.queue.length > 0 || this.decoder.receiving) {
+      this.idleTimer?.refresh();
+      return;
+    }
     this.log.info({ idleTimeout: this.options.idleTimeout }, 'MLLP connection idle, closing');
     this.finishing = true;
     this.pump();

@@ -78,6 +78,11 @@ export class MllpDecoder {
     return this.kept;
   }
 
+  /** a start byte arrived and its frame has not ended yet */
+  get receiving(): boolean {
+    return this.inFrame;
+  }
+
   /** feeds one read; returns what completed in it, in stream order */
   push(chunk: Buffer): FrameEvent[] {
     const events: FrameEvent[] = [];

@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MedibusError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -15,8 +16,11 @@ export interface MllpServerOptions {
   readonly port: number;
   /** largest payload buffered, in bytes; larger frames go to `onOversize` */
   readonly maxFrameSize: number;
-  /** ms without traffic before an idle connection is closed; 0 = never */
+  /** ms without a message in progress before a connection is closed; 0 = never (bytes outside frames do not count) */
   readonly idleTimeout: number;
+  /** ms from a frame's start byte to its trailer before the connection is closed; 0 or absent = never */
+  readonly frameTimeout?: number;
+  /** connections open at once, TLS handshakes in progress included; further ones are closed on accept */
   readonly maxConnections: number;
   /** bytes kept from the start of an oversized frame (default 4 KiB) */
   readonly headSize?: number;
@@ -33,6 +37,9 @@ export interface MllpServerOptions {
 
 export const DEFAULT_DRAIN_TIMEOUT = 10_000;
 
+/** a flood of refused connections is logged once, then as one count per this many ms */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
+
 /**
  * An MLLP listener (HL7 v2.5.1 Appendix C, MLLP Release 2): accepts TCP connections, cuts
  * each byte stream into frames and answers every frame, in order, with what the handler
@@ -47,6 +54,9 @@ export class MllpServer {
   private tls: TlsServerSetup | undefined;
   /** TCP sockets under the TLS ones; at stop, those left once the connections are done are mid-handshake */
   private readonly rawSockets = new Set<Socket>();
+  private refusedSinceLog = 0;
+  private refusalLoggedAt = Number.NEGATIVE_INFINITY;
+  private refusedTotal = 0;
 
   constructor(
     private readonly options: MllpServerOptions,
@@ -72,6 +82,10 @@ export class MllpServer {
       });
     });
     server.on('error', (err: NodeJS.ErrnoException) => this.log.error({ errCode: err.code }, 'MLLP listener error'));
+    // The kernel-level limit: Node closes a connection past it on accept, before a TLS
+    // handshake or a single read, which is the cheapest refusal a flood can get.
+    server.maxConnections = this.options.maxConnections;
+    server.on('drop', (data?: { remoteAddress?: string; remotePort?: number }) => this.refused(`${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}`));
     this.server = server;
     this.log.info({ ...this.address(), tls: this.tls !== undefined, mutualTls: this.options.tls?.requestCert === true }, 'MLLP listener started');
   }
@@ -112,6 +126,25 @@ export class MllpServer {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** connections refused since start because maxConnections were open */
+  get refusedConnections(): number {
+    return this.refusedTotal;
+  }
+
+  /**
+   * Logs a refusal: the first at once, then at most one line per interval with the count,
+   * so a flood of connects does not turn into a flood of log writes on the message path.
+   */
+  private refused(remote: string): void {
+    this.refusedTotal += 1;
+    this.refusedSinceLog += 1;
+    const now = performance.now();
+    if (now - this.refusalLoggedAt < REFUSAL_LOG_INTERVAL_MS) return;
+    this.log.warn({ remote, refused: this.refusedSinceLog, maxConnections: this.options.maxConnections }, 'MLLP connection refused: too many connections');
+    this.refusedSinceLog = 0;
+    this.refusalLoggedAt = now;
   }
 
   /**
@@ -157,7 +190,7 @@ export class MllpServer {
     if (this.connections.size >= this.options.maxConnections) {
       // Refused at once rather than queued: a sender that cannot connect retries, while one
       // left waiting would time out on an ACK that never comes.
-      this.log.warn({ remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, maxConnections: this.options.maxConnections }, 'MLLP connection refused: too many connections');
+      this.refused(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`);
       socket.destroy();
       return;
     }
@@ -168,6 +201,7 @@ export class MllpServer {
         maxFrameSize: this.options.maxFrameSize,
         headSize: this.options.headSize,
         idleTimeout: this.options.idleTimeout,
+        ...(this.options.frameTimeout === undefined ? {} : { frameTimeout: this.options.frameTimeout }),
         log: this.log,
       },
       this.handler,

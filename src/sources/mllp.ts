@@ -9,8 +9,10 @@ export interface MllpSourceConfig {
   readonly port: number;
   /** bytes */
   readonly maxFrameSize: number;
-  /** ms without a byte before an idle connection is closed; 0 = never */
+  /** ms without a message in progress before a connection is closed; 0 = never */
   readonly idleTimeout: number;
+  /** ms a frame may take from its start byte to its trailer; 0 = never */
+  readonly frameTimeout: number;
   /** ms to wait for the broker's confirm before answering AE */
   readonly ackTimeout: number;
   readonly maxConnections: number;
@@ -32,9 +34,24 @@ export const mllpSource: SourceSpec<MllpSourceConfig> = {
       host: { type: 'string', description: 'Interface to bind. 127.0.0.1 accepts only local senders; 0.0.0.0 accepts any.', default: '127.0.0.1', examples: ['0.0.0.0'] },
       port: { type: 'integer', minimum: 0, maximum: 65535, description: 'TCP port to listen on (0 picks a free port, for tests).', examples: [2575] },
       maxFrameSize: { $ref: '#/$defs/size', description: 'Largest message accepted. A larger frame is not buffered: it is answered with AR (addressed from its first 4 KiB) and the connection stays open.', default: '16MiB' },
-      idleTimeout: { $ref: '#/$defs/duration', description: 'Close a connection after this long without data (0 = never). A connection waiting for its ACK is not idle.', default: '5m' },
+      idleTimeout: {
+        $ref: '#/$defs/duration',
+        description: 'Close a connection after this long without a message (0 = never). A connection waiting for its ACK, or receiving a frame, is not idle; bytes outside frames (garbage) do not count as traffic.',
+        default: '5m',
+      },
+      frameTimeout: {
+        $ref: '#/$defs/duration',
+        description:
+          'A frame must be complete (trailer received) within this long of its start byte, or the connection is closed and the partial frame dropped (0 = never). Stops senders trickling bytes to hold connections open (slowloris); frames completed before are still answered.',
+        default: '30s',
+      },
       ackTimeout: { $ref: '#/$defs/duration', description: 'How long to wait for the broker to confirm a message before answering AE.', default: '5s' },
-      maxConnections: { type: 'integer', minimum: 1, description: 'Concurrent connections accepted; further ones are closed at once (and logged), so the sender retries.', default: 256 },
+      maxConnections: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Concurrent connections accepted (TLS handshakes in progress included); further ones are closed on accept, before any byte is read, so the sender retries. Refusals are logged once, then counted in one line per 10 s.',
+        default: 256,
+      },
       charset: { type: 'string', description: 'Character set used when MSH-18 is empty (UTF-8, ISO-8859-1, windows-1258 …).', default: 'UTF-8', examples: ['windows-1258'] },
       tls: {
         $ref: TLS_REF,
@@ -70,6 +87,7 @@ function createMllpSource(config: MllpSourceConfig, context: SourceContext): Sou
       port: config.port,
       maxFrameSize: config.maxFrameSize,
       idleTimeout: config.idleTimeout,
+      frameTimeout: config.frameTimeout,
       maxConnections: config.maxConnections,
       log: context.log.child({ source: 'mllp' }),
       name: `channel ${context.channelId} source`,

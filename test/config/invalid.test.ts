@@ -4,7 +4,7 @@ import { fixture, lines, testSpecs } from './support.js';
 
 const options = { env: {}, specs: testSpecs };
 const at = (name: string): string => `fixtures/channels/invalid/${name}`;
-const UNKNOWN_MLLP_KEY = 'expected one of: type, host, port, maxFrameSize, idleTimeout, ackTimeout, maxConnections, charset, tls';
+const UNKNOWN_MLLP_KEY = 'expected one of: type, host, port, maxFrameSize, idleTimeout, frameTimeout, ackTimeout, maxConnections, charset, tls';
 const TOP_LEVEL_KEYS = 'expected one of: id, description, enabled, optional, source, ordering, filter, transform, destinations, store, log, tests';
 
 /** Each fixture has one problem (several-problems.yaml has many); the exact text is the contract. */

@@ -26,7 +26,7 @@ describe('valid channel files', () => {
     expect(lab).toEqual({
       id: 'lab-results',
       enabled: true,
-      source: { type: 'mllp', host: '0.0.0.0', port: 2576, maxFrameSize: 16 * 1024 * 1024, idleTimeout: 300_000, ackTimeout: 5_000, maxConnections: 256, charset: 'UTF-8' },
+      source: { type: 'mllp', host: '0.0.0.0', port: 2576, maxFrameSize: 16 * 1024 * 1024, idleTimeout: 300_000, frameTimeout: 30_000, ackTimeout: 5_000, maxConnections: 256, charset: 'UTF-8' },
       ordering: { key: 'PID-3[1]', partitions: 4 },
       destinations: [],
       store: { content: 'full', retention: '30d' },
@@ -41,7 +41,7 @@ describe('valid channel files', () => {
       id: 'adt-from-his',
       description: 'ADT feed from the HIS',
       enabled: true,
-      source: { type: 'mllp', host: '127.0.0.1', port: 2575, maxFrameSize: 16_777_216, idleTimeout: 300_000, ackTimeout: 2_500, maxConnections: 256, charset: 'windows-1258' },
+      source: { type: 'mllp', host: '127.0.0.1', port: 2575, maxFrameSize: 16_777_216, idleTimeout: 300_000, frameTimeout: 30_000, ackTimeout: 2_500, maxConnections: 256, charset: 'windows-1258' },
       ordering: { key: 'PID-3[1].1', partitions: 8 },
       filter: { messageTypes: ['ADT^A01', 'ADT^A08', 'ADT^*'] },
       transform: { mapping: 'adt', validate: true },

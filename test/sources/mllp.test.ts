@@ -11,6 +11,7 @@ const config: MllpSourceConfig = {
   port: 0,
   maxFrameSize: 2048,
   idleTimeout: 0,
+  frameTimeout: 0,
   ackTimeout: 5000,
   maxConnections: 8,
   charset: 'UTF-8',
