@@ -28,10 +28,10 @@ const cases: Record<string, string[]> = {
   'missing-source.yaml': [`${at('missing-source.yaml')}:2:1 error MEDIBUS_ERR_CONFIG_SCHEMA missing required key "source"`],
   'wrong-type.yaml': [`${at('wrong-type.yaml')}:4:9 error MEDIBUS_ERR_CONFIG_SCHEMA source.port: expected integer, got string "abc"`],
   'unknown-source-type.yaml': [
-    `${at('unknown-source-type.yaml')}:3:9 error MEDIBUS_ERR_CONFIG_SCHEMA source.type: unknown source type "mlp"; expected one of: mllp, dicom — did you mean "mllp"?`,
+    `${at('unknown-source-type.yaml')}:3:9 error MEDIBUS_ERR_CONFIG_SCHEMA source.type: unknown source type "mlp"; expected one of: mllp, dicom, csv-folder, dicom-folder — did you mean "mllp"?`,
   ],
   'missing-source-type.yaml': [
-    `${at('missing-source-type.yaml')}:3:3 error MEDIBUS_ERR_CONFIG_SCHEMA source: missing required key "type"; expected one of: mllp, dicom`,
+    `${at('missing-source-type.yaml')}:3:3 error MEDIBUS_ERR_CONFIG_SCHEMA source: missing required key "type"; expected one of: mllp, dicom, csv-folder, dicom-folder`,
   ],
   'unknown-destination-type.yaml': [
     `${at('unknown-destination-type.yaml')}:7:11 error MEDIBUS_ERR_CONFIG_SCHEMA destinations[0].type: unknown destination type "fhir"; expected one of: stub`,
