@@ -48,6 +48,8 @@ export interface PayloadIdentity {
   readonly type: string;
   /** MSH-3^MSH-4 | the calling AE / station name | the file name */
   readonly sender: string;
+  /** where in its file the payload starts (CSV: its first row's physical line), for who reads the failed queue */
+  readonly line?: number;
 }
 
 /** A file read as payloads of a kind (medibus convert, medibus test). */

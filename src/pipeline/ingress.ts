@@ -25,7 +25,7 @@ export interface IngressMessage {
   /** the ordering key in clear ('' = none); hashed before it goes out */
   readonly key: string;
   /** kind-specific headers (HL7: control id and charset) */
-  readonly extra?: Readonly<Record<string, string>>;
+  readonly extra?: Readonly<Record<string, string | number>>;
 }
 
 /** What both intakes are made with. */

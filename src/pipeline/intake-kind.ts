@@ -60,7 +60,9 @@ export function createKindIntake(options: KindIntakeOptions): (payload: Payload,
     options.debugLog?.debug({ messageId, body: body.toString('utf8') }, 'received body');
     let partition: number;
     try {
-      partition = await publishIngress(target, { kind: payload.kind, contentType: spec.contentType, body, messageId, receivedAt: meta.receivedAt, ...identity, key: patientKey });
+      // the file and line travel with the message, so what the transform parks says where the input was
+      const extra = { ...(meta.file ? { 'medibus-file': meta.file } : {}), ...(identity.line !== undefined ? { 'medibus-line': identity.line } : {}) };
+      partition = await publishIngress(target, { kind: payload.kind, contentType: spec.contentType, body, messageId, receivedAt: meta.receivedAt, sourceId: identity.sourceId, type: identity.type, sender: identity.sender, key: patientKey, extra });
     } catch (error) {
       return refuse(asMedibusError(error), meta, identity.sourceId, identity.type);
     }

@@ -44,7 +44,8 @@ export const csvKind = {
     return { kind: 'csv', file: parsed.file, sha256: parsed.sha256, rows: parsed.rows, ...(parsed.groupKey === undefined ? {} : { groupKey: parsed.groupKey }) };
   },
   identity({ file, sha256, rows }) {
-    return { sourceId: rowId(sha256, rows[0]?.line ?? 0), type: 'csv', sender: file };
+    const line = rows[0]?.line ?? 0;
+    return { sourceId: rowId(sha256, line), type: 'csv', sender: file, line };
   },
   compileKey(expression) {
     if (expression.trim() === '') return () => '';
