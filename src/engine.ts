@@ -65,11 +65,10 @@ export interface EngineOptions {
    */
   readonly contentSink?: (record: ContentRecord) => void;
   /**
-   * Workers running in another process for this one (cli/workers-process.ts): started beside
-   * the sources (`started` is logged once both run), stopped after the sources and before the
-   * store closes, so their last events are still written.
+   * Workers running in another process for this one (cli/workers-process.ts): stopped after
+   * the sources and before the store closes, so their last events are still written.
    */
-  readonly remoteWorkers?: { start(): Promise<void>; stop(): Promise<void> };
+  readonly remoteWorkers?: { stop(): Promise<void> };
 }
 
 export class Engine {
@@ -117,9 +116,6 @@ export class Engine {
   }
 
   async #start(): Promise<void> {
-    // the workers child loads while the sources start; awaited before `started`
-    const remote = this.#options.remoteWorkers?.start();
-    remote?.catch(() => undefined);
     const enabled = this.#options.channels.filter((c) => c.config.enabled);
     const plans = await this.#plan(enabled);
     const queueType = this.#options.queueType ?? 'quorum';
@@ -175,7 +171,6 @@ export class Engine {
         this.#log.error({ event: 'channel-down', channel: runtime.id, code: failure.code, reason: failure.message }, `${failure.message}; the channel is optional, the others run`);
       }
     }
-    await remote;
     const channels = this.#channels.map((c) => c.describe());
     if (this.role === 'workers') {
       // its own event: tests and scripts wait for `started`, the line of the process that listens

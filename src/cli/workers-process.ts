@@ -31,14 +31,8 @@ export interface WorkersCommand {
 }
 
 const START_TIMEOUT_MS = 60_000;
-/**
- * The child drains in-flight deliveries on SIGTERM (a FHIR timeout is seconds); then SIGKILL
- * (what it had not acked is redelivered). medibus start's own stop bound builds on it.
- */
-export const WORKERS_STOP_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = WORKERS_STOP_TIMEOUT_MS;
-/** set in the child's environment: a workers child whose parent is already gone exits */
-const CHILD_MARK = 'MEDIBUS_WORKERS_CHILD';
+/** the child drains in-flight deliveries on SIGTERM (a FHIR timeout is seconds); then SIGKILL */
+const STOP_TIMEOUT_MS = 30_000;
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 const HEALTHY_AFTER_MS = 60_000;
@@ -57,12 +51,11 @@ export class WorkersProcess {
   readonly #log: Logger;
   #child: ChildProcess | undefined;
   #stopping = false;
-  #stopped: Promise<void> | undefined;
   #delay = FIRST_DELAY_MS;
   #restarts = 0;
   #restartTimer: NodeJS.Timeout | undefined;
   /** channels an operator stopped: a restarted child must not run their workers */
-  readonly #stoppedChannels = new Set<string>();
+  readonly #stopped = new Set<string>();
 
   constructor(options: WorkersProcessOptions) {
     this.#options = options;
@@ -80,12 +73,11 @@ export class WorkersProcess {
 
   /** Starts the child and waits until its workers run; a child that cannot start fails this loudly. */
   async start(): Promise<void> {
-    if (this.#stopping) throw new MedibusError('MEDIBUS_ERR_WORKERS_PROCESS', 'the workers process was stopped before it started');
     await this.#spawn();
   }
 
   #spawn(): Promise<void> {
-    const child = spawnMedibusChild(this.#options.args, { stdio: 'inherit', serialization: 'advanced', env: { ...process.env, [CHILD_MARK]: '1' } });
+    const child = spawnMedibusChild(this.#options.args, { stdio: 'inherit', serialization: 'advanced' });
     this.#child = child;
     const stderr = stderrTail(child, 4096, true);
     const startedAt = Date.now();
@@ -104,7 +96,7 @@ export class WorkersProcess {
         } else if (message.type === 'ready' && !ready) {
           ready = true;
           clearTimeout(timer);
-          for (const channel of this.#stoppedChannels) this.#send({ type: 'channel', channel, action: 'stop' });
+          for (const channel of this.#stopped) this.#send({ type: 'channel', channel, action: 'stop' });
           this.#log.info({ event: 'workers-process', pid: child.pid, parent: process.pid, restarts: this.#restarts }, `workers run in process ${child.pid}`);
           resolve();
         }
@@ -146,19 +138,13 @@ export class WorkersProcess {
 
   /** An operator stopped or resumed a channel: its workers stop or start in the child too. */
   channel(channel: string, action: 'stop' | 'resume'): void {
-    if (action === 'stop') this.#stoppedChannels.add(channel);
-    else this.#stoppedChannels.delete(channel);
+    if (action === 'stop') this.#stopped.add(channel);
+    else this.#stopped.delete(channel);
     this.#send({ type: 'channel', channel, action });
   }
 
   /** SIGTERM: the child stops its workers (in-flight messages finish), sends its last events and exits. */
-  stop(): Promise<void> {
-    // once: a second SIGTERM would end the child by the default action, mid-drain
-    this.#stopped ??= this.#stop();
-    return this.#stopped;
-  }
-
-  async #stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
     const child = this.#child;
@@ -182,11 +168,6 @@ export class WorkersChildLink {
 
   static get wanted(): boolean {
     return process.connected && typeof process.send === 'function';
-  }
-
-  /** a workers child whose parent went before it could look (its IPC channel is closed already) */
-  static get orphaned(): boolean {
-    return process.env[CHILD_MARK] === '1' && !process.connected;
   }
 
   constructor(status: StatusBus) {

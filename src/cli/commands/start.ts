@@ -19,8 +19,7 @@ import { availableParallelism } from 'node:os';
 import { StatusBus } from '../../status/events.js';
 import type { OpsChannel } from '../../ops/index.js';
 import type { ChannelRuntime } from '../../pipeline/channel.js';
-import { WORKERS_STOP_TIMEOUT_MS, WorkersChildLink, WorkersProcess } from '../workers-process.js';
-import { StopSignal } from '../stop-signal.js';
+import { WorkersChildLink, WorkersProcess } from '../workers-process.js';
 import type { EngineRole } from '../../engine.js';
 import { AMQP_TLS_HELP, AMQP_URL_HELP, BROKER_OPTIONS, brokerArgs, QUEUE_TYPE_HELP, type BrokerArgs } from '../broker-options.js';
 
@@ -67,9 +66,6 @@ interface StartArgs extends BrokerArgs {
 
 const ROLES: readonly EngineRole[] = ['all', 'sources', 'workers'];
 
-/** SIGTERM to exit: the workers child's drain (then SIGKILL) plus closing the broker, store and servers */
-const SHUTDOWN_BOUND_MS = WORKERS_STOP_TIMEOUT_MS + 10_000;
-
 export async function run(argv: string[], deps: StartDeps = {}): Promise<number> {
   const io = cliIo(deps);
   const { err } = io;
@@ -86,10 +82,7 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
     return 1;
   }
   if (args.role === 'workers' && WorkersChildLink.wanted) return runWorkersChild(args, channels, log, err);
-  if (args.role === 'workers' && WorkersChildLink.orphaned) return 1;
-  const split = args.role === 'all' && (args.workersProcess ?? (process.env['MEDIBUS_WORKERS_PROCESS'] === '1' && availableParallelism() >= 2));
-  // caught from here on: a SIGTERM while the workers child still loads must stop, not kill, us
-  const signal = new StopSignal();
+  const split = args.role === 'all' && (args.workersProcess ?? (process.env["MEDIBUS_WORKERS_PROCESS"] === "1" && availableParallelism() >= 2));
   // only once the channels are known good: the servers take a moment to load the R4 definitions
   let localFhir: LocalFhirServer[] = [];
   let engine: Engine | undefined;
@@ -111,17 +104,14 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
       ...(store ? { store } : {}),
       ...(workers ? { remoteWorkers: workers } : {}),
     });
-    // a signal during the start cuts the child's start short (the engine start then fails and
-    // stops what it started); after the start, the engine stops the child after the sources
-    let started = false;
-    const starting = workers;
-    signal.onSignal(() => {
-      if (!started) void starting?.stop();
-    });
-    // the engine starts the workers child beside the sources; on failure it has stopped both
-    if (signal.received === undefined) await engine.start();
-    started = true;
-    if (args.role !== 'workers' && signal.received === undefined) {
+    // on failure the engine has stopped what it started (the workers child too); the FHIR servers are ours to stop
+    const started = await Promise.allSettled([engine.start(), workers?.start()]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await engine.stop();
+      throw failed.reason;
+    }
+    if (args.role !== 'workers') {
       try {
         const running = engine;
         const channelsForOps = workers ? opsChannels(() => running.channels, workers) : undefined;
@@ -135,37 +125,31 @@ export async function run(argv: string[], deps: StartDeps = {}): Promise<number>
     // a store opened before the engine failed to construct is ours; otherwise engine.stop closed it
     if (!engine) await store?.close().catch(() => undefined);
     await Promise.allSettled(localFhir.map((server) => server.stop()));
-    if (signal.received !== undefined) {
-      // stopped while starting, as asked: not a failure
-      log.info({ event: 'stopped', signal: signal.received }, 'medibus stopped while starting');
-      log.flush();
-      return 0;
-    }
-    signal.dispose();
     log.error({ event: 'start-failed', code: errorCodeOf(error), reason: errorMessage(error) }, 'medibus did not start');
     log.flush();
     err(`medibus start: ${errorMessage(error)}\n`);
     return 1;
   }
   const running = engine;
-  const why = await signal.wait();
-  log.info({ event: 'signal', signal: why }, 'shutting down');
-  // the bound of a graceful stop: the workers child has STOP_TIMEOUT_MS, the rest seconds
-  const watchdog = setTimeout(() => {
-    log.error({ event: 'stop-timeout', afterMs: SHUTDOWN_BOUND_MS }, `medibus did not stop within ${SHUTDOWN_BOUND_MS / 1000} s; exiting (unacked messages wait in RabbitMQ)`);
-    log.flush();
-    process.exit(1);
-  }, SHUTDOWN_BOUND_MS);
-  watchdog.unref();
-  try {
-    await dashboard?.stop();
-    await running.stop();
-    await Promise.all(localFhir.map((server) => server.stop()));
-  } catch (error) {
-    log.error({ event: 'stop-failed', err: error }, 'shutdown failed');
-  }
-  clearTimeout(watchdog);
-  log.flush();
+  await new Promise<void>((done) => {
+    const shutdown = (signal: string): void => {
+      log.info({ event: 'signal', signal }, 'shutting down');
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      Promise.resolve(dashboard?.stop())
+        .then(() => running.stop())
+        .then(() => Promise.all(localFhir.map((server) => server.stop())))
+        .then(
+          () => done(),
+          (error: unknown) => {
+            log.error({ event: 'stop-failed', err: error }, 'shutdown failed');
+            done();
+          },
+        );
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
   return 0;
 }
 
@@ -265,32 +249,38 @@ function opsChannels(runtimes: () => readonly ChannelRuntime[], workers: Workers
  */
 async function runWorkersChild(args: StartArgs, channels: LoadedChannel[], parentLog: Logger, err: (text: string) => void): Promise<number> {
   const log = parentLog.child({ role: 'workers', pid: process.pid });
-  // SIGTERM from the parent, or the parent gone (IPC closed), from the first moment: either may come while this starts
-  const signal = new StopSignal();
   const status = new StatusBus();
   const link = new WorkersChildLink(status);
-  link.onParentGone(() => signal.raise('parent-gone'));
   const engine = new Engine({ ...engineOptions(args, channels, log), status, role: 'workers', contentSink: link.content });
   try {
     await engine.start();
   } catch (error) {
-    if (signal.received !== undefined) return 0;
     log.error({ event: 'start-failed', code: errorCodeOf(error), reason: errorMessage(error) }, 'medibus workers did not start');
     log.flush();
     err(`medibus start --role workers: ${errorMessage(error)}\n`);
     return 1;
   }
-  // asked to stop while starting: no `ready`, the parent sees a child that stopped before it ran
-  if (signal.received === undefined) link.ready();
+  link.ready();
   link.onCommand((command) => {
     const runtime = engine.channel(command.channel);
     const done = command.action === 'stop' ? runtime?.stop() : runtime?.resume();
     void done?.catch((error: unknown) => log.error({ event: 'channel-action-failed', channel: command.channel, action: command.action, reason: errorMessage(error) }, 'channel action failed'));
   });
-  const why = await signal.wait();
-  log.info({ event: 'signal', signal: why }, 'workers shutting down');
-  await engine.stop().catch((error: unknown) => log.error({ event: 'stop-failed', err: error }, 'shutdown failed'));
-  await link.close().catch(() => undefined);
+  await new Promise<void>((done) => {
+    const shutdown = (why: string): void => {
+      log.info({ event: 'signal', signal: why }, 'workers shutting down');
+      process.off('SIGINT', shutdown);
+      process.off('SIGTERM', shutdown);
+      engine
+        .stop()
+        .catch((error: unknown) => log.error({ event: 'stop-failed', err: error }, 'shutdown failed'))
+        .then(() => link.close())
+        .then(() => done(), () => done());
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+    link.onParentGone(() => shutdown('parent-gone'));
+  });
   log.flush();
   return 0;
 }
