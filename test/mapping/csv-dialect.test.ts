@@ -7,24 +7,13 @@
  */
 import type { AllergyIntolerance, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { isMedibusError } from '../../src/errors.js';
 import type { CsvPayload } from '../../src/kinds/types.js';
-import { compiled, inline } from './dialect-support.js';
+import { compiled, failure, inline } from './dialect-support.js';
 import { only, resources } from './support.js';
 
 /** A payload of rows (header → cell), numbered from line 2 as under a header row. */
 function rows(...cells: readonly Readonly<Record<string, string>>[]): CsvPayload {
   return { kind: 'csv', file: 'export.csv', sha256: 'a'.repeat(64), rows: cells.map((columns, i) => ({ line: i + 2, columns, raw: Object.values(columns).join(',') })) };
-}
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isMedibusError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('did not fail');
 }
 
 const PATIENTS = `id: csv-patients

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { formatDiagnostic } from '../../src/config/index.js';
+import { isMedibusError } from '../../src/errors.js';
 import { loadMapping, type CompiledMapping } from '../../src/mapping/index.js';
 import { MAPPINGS } from './support.js';
 
@@ -25,4 +26,15 @@ export async function compiled(yaml: string): Promise<CompiledMapping> {
   const { mapping, diagnostics } = await inline(yaml);
   if (mapping === undefined || diagnostics.length > 0) throw new Error(`mapping did not load cleanly:\n${diagnostics.join('\n')}`);
   return mapping;
+}
+
+/** What `run` throws, as `CODE: message` (a MedibusError); fails the test when it does not throw. */
+export function failure(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (isMedibusError(error)) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+  throw new Error('did not fail');
 }

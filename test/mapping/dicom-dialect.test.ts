@@ -10,10 +10,9 @@ import path from 'node:path';
 import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { entryOfKeyword, readDicom, type DicomJson } from '../../src/dicom/index.js';
-import { isMedibusError } from '../../src/errors.js';
 import { checkResource } from '../../src/fhir/validate.js';
 import type { DicomPayload } from '../../src/kinds/types.js';
-import { compiled, inline } from './dialect-support.js';
+import { compiled, failure, inline } from './dialect-support.js';
 import { only, resources, ROOT } from './support.js';
 import { shipped, TIMEZONE } from '../mappings/support.js';
 
@@ -35,16 +34,6 @@ const payload = (attrs: Readonly<Record<string, Value | readonly Value[]>>): Dic
 
 function fixture(name: string): DicomPayload {
   return { kind: 'dicom', dataset: readDicom(readFileSync(path.join(ROOT, 'fixtures/dicom', name)), { source: name }).dataset };
-}
-
-function failure(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (isMedibusError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('did not fail');
 }
 
 const HEAD = `id: dicom-test

@@ -3,7 +3,8 @@
  * little endian data set, PS3.5 §7.1.2), for sources' tests: a Secondary Capture with the
  * patient, study and instance a test names, and optional Pixel Data of a given size.
  */
-import { encodeFileMeta } from '../../src/sources/dicom/part10.js';
+import type { ConsumeMessage } from 'amqplib';
+import { encodeElement as element, encodeFileMeta, uid } from '../../src/sources/dicom/part10.js';
 
 export const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 export const EXPLICIT_VR_LE = '1.2.840.10008.1.2.1';
@@ -45,25 +46,13 @@ export function dicomObject(fields: ObjectFields): Buffer {
   return Buffer.concat([meta, ...elements]);
 }
 
-function uid(value: string): Buffer {
-  const bytes = Buffer.from(value, 'latin1');
-  return bytes.length % 2 === 0 ? bytes : Buffer.concat([bytes, Buffer.from([0])]);
-}
-
 function text(value: string): Buffer {
   const bytes = Buffer.from(value, 'utf8');
   return bytes.length % 2 === 0 ? bytes : Buffer.concat([bytes, Buffer.from(' ')]);
 }
 
-const LONG_VRS = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN']);
-
-function element(group: number, number: number, vr: string, value: Buffer): Buffer {
-  const long = LONG_VRS.has(vr);
-  const head = Buffer.alloc(long ? 12 : 8);
-  head.writeUInt16LE(group, 0);
-  head.writeUInt16LE(number, 2);
-  head.write(vr, 4, 'latin1');
-  if (long) head.writeUInt32LE(value.length, 8);
-  else head.writeUInt16LE(value.length, 6);
-  return Buffer.concat([head, value]);
+/** the Patient ID of an ingress message of kind dicom (its body is the DICOM JSON) */
+export function patientIdOf(message: ConsumeMessage): string {
+  const dataset = JSON.parse(message.content.toString('utf8')) as Record<string, { Value?: string[] }>;
+  return dataset['00100020']?.Value?.[0] ?? '';
 }

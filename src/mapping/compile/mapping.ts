@@ -20,26 +20,7 @@ export function compileMapping(
   tables: TableResolution,
 ): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
   const cx = new CompileContext(source, conversions, tables.tables, tables.known, doc.unmapped);
-  const expected = path.basename(source.file).replace(/\.ya?ml$/, '');
-  if (doc.id !== expected) {
-    const { position } = source.locate(['id']);
-    cx.diagnostics.push({
-      file: source.file,
-      ...position,
-      severity: 'warning',
-      code: 'MEDIBUS_ERR_MAPPING_COMPILE',
-      path: 'id',
-      message: `id "${doc.id}" differs from the file name (${path.basename(source.file)}); channels name a mapping by its id and medibus looks for mappings/<id>.yaml`,
-    });
-  }
-  for (const [name, table] of Object.entries(doc.tables ?? {})) {
-    if (table.file !== undefined && table.codes !== undefined) cx.error(['tables', name], 'a table is either inline (codes:) or in a file (file:), not both');
-    if (table.file === undefined && table.codes === undefined) cx.error(['tables', name], 'a table needs codes: (inline) or file: (a table file relative to this mapping)');
-  }
-  if (doc.input !== undefined && doc.input !== 'hl7v2') {
-    // the dicom and csv dialects come with their own path readers (branch mapdicom)
-    cx.error(['input'], `input: ${doc.input} is not readable by this mapping compiler yet; only hl7v2 mappings compile`);
-  }
+  checkMappingFile(cx, doc, source);
   if (doc.columns !== undefined) cx.error(['columns'], 'columns: names the header row of a csv export (input: csv); an hl7v2 mapping reads segments', { target: 'key' });
   cx.structure = compileStructure(cx, doc.structure);
   const resources = compileResources(cx, doc.resources);
@@ -59,4 +40,28 @@ export function compileMapping(
     timestamp: conversions.lookupConverter('instant', 'DTM'),
   });
   return { mapping, diagnostics: cx.diagnostics };
+}
+
+/**
+ * What every mapping file is checked for, whatever its input (hl7v2 here, dicom and csv in
+ * record/compile.ts): an id that matches the file name (a warning: channels name the mapping by
+ * id, medibus finds it as mappings/<id>.yaml), and each table either inline or in a file.
+ */
+export function checkMappingFile(cx: CompileContext, doc: MappingDoc, source: YamlSource): void {
+  const expected = path.basename(source.file).replace(/\.ya?ml$/, '');
+  if (doc.id !== expected) {
+    const { position } = source.locate(['id']);
+    cx.diagnostics.push({
+      file: source.file,
+      ...position,
+      severity: 'warning',
+      code: 'MEDIBUS_ERR_MAPPING_COMPILE',
+      path: 'id',
+      message: `id "${doc.id}" differs from the file name (${path.basename(source.file)}); channels name a mapping by its id and medibus looks for mappings/<id>.yaml`,
+    });
+  }
+  for (const [name, table] of Object.entries(doc.tables ?? {})) {
+    if (table.file !== undefined && table.codes !== undefined) cx.error(['tables', name], 'a table is either inline (codes:) or in a file (file:), not both');
+    if (table.file === undefined && table.codes === undefined) cx.error(['tables', name], 'a table needs codes: (inline) or file: (a table file relative to this mapping)');
+  }
 }

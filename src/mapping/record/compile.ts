@@ -3,10 +3,10 @@
  * paths (docs/mapping-language.md, "Input dialects"). HL7-only keys (`structure:`, `requires:`,
  * `derivedMode:`) are refused with the reason; everything else reads as in an HL7 mapping.
  */
-import path from 'node:path';
 import type { Diagnostic, PathSegment } from '../../config/index.js';
 import type { YamlSource } from '../../config/yaml.js';
 import { CompileContext, type ConversionSet } from '../compile/context.js';
+import { checkMappingFile } from '../compile/mapping.js';
 import { identifierElement, isResourceTypeName, resourceTypeNames } from '../fhir/model.js';
 import type { CompositeKeyDoc, KeyDoc, MappingDoc, ResourceDoc, RuleDoc, RuleObjectDoc } from '../language/types.js';
 import type { TableResolution } from '../terminology/mapping-tables.js';
@@ -17,18 +17,7 @@ import type { Dialect, Leaf } from './types.js';
 
 export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables: TableResolution, kindDialect: Dialect, conversions: ConversionSet): { mapping: CompiledMapping | undefined; diagnostics: Diagnostic[] } {
   const cx = new CompileContext(source, conversions, tables.tables, tables.known, doc.unmapped);
-  const expected = path.basename(source.file).replace(/\.ya?ml$/, '');
-  if (doc.id !== expected) {
-    const { position } = source.locate(['id']);
-    cx.diagnostics.push({
-      file: source.file,
-      ...position,
-      severity: 'warning',
-      code: 'MEDIBUS_ERR_MAPPING_COMPILE',
-      path: 'id',
-      message: `id "${doc.id}" differs from the file name (${path.basename(source.file)}); channels name a mapping by its id and medibus looks for mappings/<id>.yaml`,
-    });
-  }
+  checkMappingFile(cx, doc, source);
   let dialect = kindDialect;
   if (doc.columns !== undefined) {
     if (kindDialect.withColumns === undefined) cx.error(['columns'], `columns: names the header row of a csv export; a ${kindDialect.kind} mapping has none`, { target: 'key' });
@@ -37,10 +26,6 @@ export function compileRecordMapping(doc: MappingDoc, source: YamlSource, tables
   const rc: RecordCompile = { cx, dialect };
   for (const key of ['structure', 'requires'] as const) {
     if (doc[key] !== undefined) cx.error([key], `${key}: is for hl7v2 mappings (segments and fields); a ${dialect.kind} mapping has none`, { target: 'key' });
-  }
-  for (const [name, table] of Object.entries(doc.tables ?? {})) {
-    if (table.file !== undefined && table.codes !== undefined) cx.error(['tables', name], 'a table is either inline (codes:) or in a file (file:), not both');
-    if (table.file === undefined && table.codes === undefined) cx.error(['tables', name], 'a table needs codes: (inline) or file: (a table file relative to this mapping)');
   }
   declareNames(rc, doc.resources, ['resources']);
   const resources = doc.resources.map((r, i) => compileResource(rc, r, ['resources', i]));

@@ -20,24 +20,24 @@ export interface FileMetaFields {
 /** 128-byte preamble, `DICM`, then group 0002 in explicit VR little endian (PS3.10 §7.1). */
 export function encodeFileMeta(fields: FileMetaFields): Buffer {
   const elements = [
-    element(0x0001, 'OB', Buffer.from([0, 1])),
-    element(0x0002, 'UI', uid(fields.sopClassUid)),
-    element(0x0003, 'UI', uid(fields.sopInstanceUid)),
-    element(0x0010, 'UI', uid(fields.transferSyntaxUid)),
-    element(0x0012, 'UI', uid(IMPLEMENTATION_CLASS_UID)),
-    element(0x0013, 'SH', text(IMPLEMENTATION_VERSION)),
-    ...(fields.sourceAeTitle === '' ? [] : [element(0x0016, 'AE', text(fields.sourceAeTitle))]),
+    encodeElement(0x0002, 0x0001, 'OB', Buffer.from([0, 1])),
+    encodeElement(0x0002, 0x0002, 'UI', uid(fields.sopClassUid)),
+    encodeElement(0x0002, 0x0003, 'UI', uid(fields.sopInstanceUid)),
+    encodeElement(0x0002, 0x0010, 'UI', uid(fields.transferSyntaxUid)),
+    encodeElement(0x0002, 0x0012, 'UI', uid(IMPLEMENTATION_CLASS_UID)),
+    encodeElement(0x0002, 0x0013, 'SH', text(IMPLEMENTATION_VERSION)),
+    ...(fields.sourceAeTitle === '' ? [] : [encodeElement(0x0002, 0x0016, 'AE', text(fields.sourceAeTitle))]),
   ];
   const body = Buffer.concat(elements);
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(body.length);
   const preamble = Buffer.alloc(132);
   preamble.write('DICM', 128, 'latin1');
-  return Buffer.concat([preamble, element(0x0000, 'UL', groupLength), body]);
+  return Buffer.concat([preamble, encodeElement(0x0002, 0x0000, 'UL', groupLength), body]);
 }
 
 /** UI values are padded with NUL to an even length (PS3.5 §6.2) */
-function uid(value: string): Buffer {
+export function uid(value: string): Buffer {
   const bytes = Buffer.from(value, 'latin1');
   return bytes.length % 2 === 0 ? bytes : Buffer.concat([bytes, Buffer.from([0])]);
 }
@@ -48,11 +48,14 @@ function text(value: string): Buffer {
   return bytes.length % 2 === 0 ? bytes : Buffer.concat([bytes, Buffer.from(' ')]);
 }
 
-/** one explicit VR little endian element of group 0002; OB has the 4-byte length form (PS3.5 §7.1.2) */
-function element(elementNumber: number, vr: string, value: Buffer): Buffer {
-  const long = vr === 'OB';
+/** VRs with the 4-byte length form in explicit VR (PS3.5 §7.1.2) */
+const LONG_VRS = new Set(['OB', 'OW', 'OF', 'SQ', 'UT', 'UN']);
+
+/** one explicit VR little endian element; the value is already padded to an even length */
+export function encodeElement(group: number, elementNumber: number, vr: string, value: Buffer): Buffer {
+  const long = LONG_VRS.has(vr);
   const head = Buffer.alloc(long ? 12 : 8);
-  head.writeUInt16LE(0x0002, 0);
+  head.writeUInt16LE(group, 0);
   head.writeUInt16LE(elementNumber, 2);
   head.write(vr, 4, 'latin1');
   if (long) head.writeUInt32LE(value.length, 8);

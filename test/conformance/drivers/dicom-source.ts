@@ -12,9 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConsumeMessage } from 'amqplib';
 import dimse from 'dcmjs-dimse';
-import { dicomObject, uidOf } from '../../support/dicom-object.js';
+import { dicomObject, patientIdOf, uidOf } from '../../support/dicom-object.js';
 import type { SourceAnswer, SourceClient, SourceDriver } from '../source.js';
 
 const { Client, Dataset, requests } = dimse;
@@ -79,11 +78,6 @@ function canBind(port: number): Promise<boolean> {
 }
 
 /** the PatientID of a DICOM JSON ingress body */
-export function patientIdOf(message: ConsumeMessage): string {
-  const dataset = JSON.parse(message.content.toString('utf8')) as Record<string, { Value?: string[] }>;
-  return dataset['00100020']?.Value?.[0] ?? '';
-}
-
 export const dicomSourceDriver: SourceDriver = {
   type: 'dicom',
   orderingKey: 'PatientID',
