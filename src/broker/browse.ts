@@ -18,6 +18,7 @@
  * queue refuses basic.get.
  */
 import type { Channel, GetMessage } from 'amqplib';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MedibusError } from '../errors.js';
 
 export interface ChannelSource {
@@ -31,24 +32,78 @@ export interface Browsed {
   readonly total: number;
 }
 
+/** the read of each queue in progress in this process (see exclusively) */
+const reading = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `read` once no other reader of `queue` in this process is at it. A reader holds what
+ * it read unacked until its channel closes, and RabbitMQ counts held messages as not ready:
+ * a second reader meanwhile would miss them (a replay's dry run counting 0 of 0 while the
+ * dashboard's sampler reads the dead queue's head). Readers in other processes (`medibus
+ * dead` beside a running engine) are not ordered by this.
+ */
+export async function exclusively<T>(queue: string, read: () => Promise<T>): Promise<T> {
+  const before = reading.get(queue) ?? Promise.resolve();
+  const run = before.then(read, read);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  reading.set(queue, settled);
+  try {
+    return await run;
+  } finally {
+    if (reading.get(queue) === settled) reading.delete(queue);
+  }
+}
+
 /** The first `limit` messages of `queue`, or with `match` the first one it accepts. */
-export async function browse(source: ChannelSource, queue: string, options: { limit: number; match?: (msg: GetMessage) => boolean }): Promise<Browsed> {
+export function browse(source: ChannelSource, queue: string, options: { limit: number; match?: (msg: GetMessage) => boolean }): Promise<Browsed> {
+  return exclusively(queue, () => browseNow(source, queue, options));
+}
+
+async function browseNow(source: ChannelSource, queue: string, options: { limit: number; match?: (msg: GetMessage) => boolean }): Promise<Browsed> {
   const channel = await source.createChannel();
   // a passive declare of a missing queue closes the channel (404): the rejection below says so
   channel.on('error', () => undefined);
   const messages: GetMessage[] = [];
+  let held = 0;
   try {
     const messageCount = await readyMessages(channel, queue);
     // to the end even once we have what we want: see above, a quorum queue would reorder
     for (let i = 0; i < messageCount; i++) {
       const msg = await channel.get(queue, { noAck: false });
       if (msg === false) break;
+      held += 1;
       if (messages.length >= options.limit) continue;
       if (options.match === undefined || options.match(msg)) messages.push(msg);
     }
     return { messages, total: messageCount };
   } finally {
     // returns what we hold, in order; never ack here
+    await channel.close().catch(() => undefined);
+    if (held > 0) await returned(source, queue, held);
+  }
+}
+
+/**
+ * Waits (bounded) until `queue` counts at least `ready` messages again. RabbitMQ puts the
+ * messages a closed channel held back a moment after it answered the close (a quorum queue
+ * through its log), so a reader that came next at once would count them as gone: a dashboard
+ * listing followed by a replay's dry run read "0 of 0". Nothing consumes a dead or failed
+ * queue, so its count only grows meanwhile. After `timeoutMs` it gives up quietly: the next
+ * reader then sees fewer, as before.
+ */
+export async function returned(source: ChannelSource, queue: string, ready: number, timeoutMs = 5000): Promise<void> {
+  const channel = await source.createChannel().catch(() => undefined);
+  if (channel === undefined) return;
+  channel.on('error', () => undefined);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while ((await channel.checkQueue(queue)).messageCount < ready && Date.now() < deadline) await delay(10);
+  } catch {
+    // the queue went away or the connection dropped: there is nothing left to wait for
+  } finally {
     await channel.close().catch(() => undefined);
   }
 }

@@ -15,7 +15,7 @@
  */
 import type { ConfirmChannel } from 'amqplib';
 import { MedibusError } from '../errors.js';
-import { readyMessages } from './browse.js';
+import { exclusively, readyMessages, returned } from './browse.js';
 import { ConfirmTracker } from './confirms.js';
 import { HEADERS, cleanHeaders, copyProps } from './retry.js';
 import type { DestinationTopology } from './topology.js';
@@ -33,17 +33,23 @@ export interface ConfirmChannelSource {
   createConfirmChannel(): Promise<ConfirmChannel>;
 }
 
-export async function replay(
+export function replay(
   source: ConfirmChannelSource,
   destination: DestinationTopology,
   selection: ReplaySelection,
   options: { timeoutMs?: number; now?: () => Date } = {},
 ): Promise<ReplayResult> {
+  // one reader of the dead queue at a time in this process (browse.ts, exclusively)
+  return exclusively(destination.dead, () => replayNow(source, destination, selection, options));
+}
+
+async function replayNow(source: ConfirmChannelSource, destination: DestinationTopology, selection: ReplaySelection, options: { timeoutMs?: number; now?: () => Date }): Promise<ReplayResult> {
   const channel = await source.createConfirmChannel();
   const confirms = new ConfirmTracker(channel);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const replayed: string[] = [];
   let scanned = 0;
+  let held = 0;
   try {
     // Bound the scan by the count at the start: a message that fails again and returns to
     // the dead queue while we run is not replayed twice.
@@ -52,6 +58,7 @@ export async function replay(
     for (let i = 0; i < messageCount; i++) {
       const msg = await channel.get(destination.dead, { noAck: false });
       if (msg === false) break;
+      held += 1;
       const id = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '';
       // held unacked until the channel closes; with { id }, read on past the match (see above)
       if (!selected(selection, id) || ('id' in selection && replayed.length > 0)) continue;
@@ -65,6 +72,8 @@ export async function replay(
     // Not nack: on quorum queues a nack-requeue goes to the back. Closing the channel
     // returns what we hold, in the order we read it (test/broker/retry.test.ts).
     await confirms.close();
+    // the next reader of the dead queue counts what we did not move (browse.ts, returned)
+    if (held > replayed.length) await returned({ createChannel: () => source.createConfirmChannel() }, destination.dead, held - replayed.length);
   }
   if ('id' in selection && replayed.length === 0) {
     throw new MedibusError('MEDIBUS_ERR_CONFIG_REFERENCE', `no dead letter with message id ${selection.id} in ${destination.dead}`);

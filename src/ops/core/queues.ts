@@ -1,12 +1,15 @@
 /**
  * Queue depths and oldest-waiting ages, read from RabbitMQ (passive declares; one channel
- * per sample, closed after). The dead and failed queues are peeked with basic.get and
- * returned unacked on close (broker/browse.ts explains why that keeps their order); the
- * partition queues cannot be peeked (single active consumer refuses basic.get), so their
- * oldest age comes from the counters (counters.ts). Samples are cached for `maxAgeMs` so a
- * dashboard of many tabs costs one sample per interval.
+ * per sample, closed after). The head of a dead or failed queue is read as every reader reads
+ * those queues (broker/browse.ts): the whole queue, returned unacked in order, one reader at a
+ * time — reading the head alone would move it behind the others once the queue has been
+ * listed. So the head is read again only when the queue's depth changed, or after
+ * HEAD_REREAD_MS. The partition queues cannot be read (single active consumer refuses
+ * basic.get), so their oldest age comes from the counters (counters.ts). Samples are cached
+ * for `maxAgeMs` so a dashboard of many tabs costs one sample per interval.
  */
 import type { Channel } from 'amqplib';
+import { browse } from '../../broker/browse.js';
 import type { ChannelTopology } from '../../broker/topology.js';
 
 export interface DestinationDepth {
@@ -32,10 +35,15 @@ export interface ChannelOpener {
   readonly isConnected: boolean;
 }
 
+/** a dead or failed queue whose depth stays the same keeps its head; re-read at least this often */
+const HEAD_REREAD_MS = 30_000;
+
 export class QueueSampler {
   readonly #broker: ChannelOpener;
   readonly #maxAgeMs: number;
   readonly #cache = new Map<string, { at: number; value: Promise<ChannelDepths | undefined> }>();
+  /** per queue: its depth and head timestamp (ms) when the head was last read */
+  readonly #heads = new Map<string, { depth: number; readAt: number; headAt: number | undefined }>();
 
   constructor(broker: ChannelOpener, options: { maxAgeMs?: number } = {}) {
     this.#broker = broker;
@@ -62,11 +70,11 @@ export class QueueSampler {
       };
       const ingress = await count(t.ingress.queues);
       const failed = await count([t.failed]);
-      const oldestFailedAgeMs = failed > 0 ? await headAge(channel, t.failed) : undefined;
+      const oldestFailedAgeMs = failed > 0 ? await this.#headAge(t.failed, failed) : undefined;
       const destinations: DestinationDepth[] = [];
       for (const d of t.destinations) {
         const dead = await count([d.dead]);
-        const oldestDeadAgeMs = dead > 0 ? await headAge(channel, d.dead) : undefined;
+        const oldestDeadAgeMs = dead > 0 ? await this.#headAge(d.dead, dead) : undefined;
         destinations.push({
           name: d.name,
           waiting: await count(d.queues),
@@ -80,13 +88,18 @@ export class QueueSampler {
       await channel.close().catch(() => undefined);
     }
   }
-}
 
-/** the head message's age since it was received (its AMQP timestamp, seconds, set by intake) */
-async function headAge(channel: Channel, queue: string): Promise<number | undefined> {
-  const msg = await channel.get(queue, { noAck: false });
-  if (msg === false) return undefined;
-  const at = typeof msg.properties.timestamp === 'number' ? msg.properties.timestamp * 1000 : NaN;
-  // returned to the head, in place, when the channel closes (never acked)
-  return Number.isFinite(at) ? Math.max(0, Date.now() - at) : undefined;
+  /** ms since the head message of `queue` was received (its AMQP timestamp, seconds, set by intake) */
+  async #headAge(queue: string, depth: number): Promise<number | undefined> {
+    const known = this.#heads.get(queue);
+    const now = Date.now();
+    let headAt = known?.headAt;
+    if (known === undefined || known.depth !== depth || now - known.readAt >= HEAD_REREAD_MS) {
+      const { messages } = await browse(this.#broker, queue, { limit: 1 });
+      const timestamp = messages[0]?.properties.timestamp;
+      headAt = typeof timestamp === 'number' ? timestamp * 1000 : undefined;
+      this.#heads.set(queue, { depth, readAt: now, headAt });
+    }
+    return headAt === undefined ? undefined : Math.max(0, now - headAt);
+  }
 }
