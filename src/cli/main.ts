@@ -52,14 +52,20 @@ async function main(argv: string[]): Promise<number> {
   return module.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // a medibus error says what and why in one line; anything else is a bug: keep its stack
-    const named = error instanceof Error && error.name === 'MedibusError';
-    process.stderr.write(`medibus: ${error instanceof Error ? (named ? error.message : error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      // a medibus error says what and why in one line; anything else is a bug: keep its stack
+      const named = error instanceof Error && error.name === 'MedibusError';
+      process.stderr.write(`medibus: ${error instanceof Error ? (named ? error.message : error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  )
+  .finally(() => {
+    // Run as a child of `medibus start` (a local FHIR server): an open IPC channel keeps the
+    // process alive after its command is done, and the parent would wait for it, then SIGKILL it.
+    if (process.connected) process.disconnect();
+  });

@@ -55,4 +55,15 @@ describe('medibus start --local-fhir', () => {
       await expect(fetch(`${String(server['url'])}/metadata`)).rejects.toThrow();
     }
   }, 120_000);
+
+  it('a SIGTERM of medibus stops both FHIR servers by themselves: exit 0, none killed after the grace time', async () => {
+    medibus = await spawnMedibus({ channelsDir: dir.dir, args: ['--local-fhir'], env: { AMQP_URL: url, MEDIBUS_LOCAL_FHIR_PORTS: '0,0' }, name: 'local-fhir-stop' });
+    const pids = medibus.lines.filter((l) => l['event'] === 'local-fhir').map((l) => Number(l['pid']));
+    expect(pids).toHaveLength(2);
+    expect(await medibus.stop()).toBe(0);
+    for (const pid of pids) expect(alive(pid), `FHIR server pid ${pid} gone once medibus exited`).toBe(false);
+    // before: the servers stopped serving but their IPC channel kept them alive, and medibus
+    // SIGKILLed them 10 s later, logging each as stopped abnormally
+    expect(medibus.lines.filter((l) => l['event'] === 'local-fhir-exit')).toEqual([]);
+  }, 120_000);
 });
