@@ -22,6 +22,18 @@ import type { DestinationTopology } from './topology.js';
 
 export type ReplaySelection = { readonly id: string } | { readonly all: true };
 
+export interface ReplayOptions {
+  readonly timeoutMs?: number;
+  readonly now?: () => Date;
+  /**
+   * Called with each message's id and replay time just before it is republished: whoever
+   * records the replay (the status events) does so before a worker can take the message, so a
+   * delivery's `sent` never comes before its `replayed`. When the republish then fails, the
+   * message stays dead and `replay` rejects.
+   */
+  readonly onRepublish?: (messageId: string, at: Date) => void;
+}
+
 export interface ReplayResult {
   /** message ids of the messages moved, in the order moved */
   readonly replayed: readonly string[];
@@ -37,13 +49,13 @@ export function replay(
   source: ConfirmChannelSource,
   destination: DestinationTopology,
   selection: ReplaySelection,
-  options: { timeoutMs?: number; now?: () => Date } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   // one reader of the dead queue at a time in this process (browse.ts, exclusively)
   return exclusively(destination.dead, () => replayNow(source, destination, selection, options));
 }
 
-async function replayNow(source: ConfirmChannelSource, destination: DestinationTopology, selection: ReplaySelection, options: { timeoutMs?: number; now?: () => Date }): Promise<ReplayResult> {
+async function replayNow(source: ConfirmChannelSource, destination: DestinationTopology, selection: ReplaySelection, options: ReplayOptions): Promise<ReplayResult> {
   const channel = await source.createConfirmChannel();
   const confirms = new ConfirmTracker(channel);
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -62,7 +74,9 @@ async function replayNow(source: ConfirmChannelSource, destination: DestinationT
       const id = typeof msg.properties.messageId === 'string' ? msg.properties.messageId : '';
       // held unacked until the channel closes; with { id }, read on past the match (see above)
       if (!selected(selection, id) || ('id' in selection && replayed.length > 0)) continue;
-      const headers = { ...cleanHeaders(msg), [HEADERS.replayedAt]: (options.now?.() ?? new Date()).toISOString() };
+      const at = options.now?.() ?? new Date();
+      const headers = { ...cleanHeaders(msg), [HEADERS.replayedAt]: at.toISOString() };
+      options.onRepublish?.(id, at);
       // On failure this throws with the message unacked: it stays dead, in its place.
       await confirms.publish(destination.exchange, '', msg.content, { ...copyProps(msg), headers }, timeoutMs);
       channel.ack(msg);

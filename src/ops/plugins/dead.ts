@@ -108,19 +108,25 @@ export default function dead(app: FastifyInstance, options: { ctx: OpsContext })
       if (!limiter.take(user)) throw opsError('MEDIBUS_ERR_OPS_RATE_LIMITED', `at most ${ctx.replayLimit.perMinute} replays a minute per user`);
       const replayed: string[] = [];
       const missing: string[] = [];
+      // each `replayed` is emitted as its message is republished, before a worker can deliver
+      // it: emitted after the request, it came after the delivery's `sent` (broker/replay.ts)
+      const destination = body.queue === 'failed' ? {} : { destination: body.queue };
+      // (a republish that fails leaves its message dead, in place, and the request answers the error)
+      const options = {
+        onRepublish: (id: string, at: Date) => ctx.status.emit({ status: 'replayed', channel: channel.id, messageId: id, ...destination, reason: `replayed by ${user}`, at }),
+      };
       if (wanted === undefined) {
-        replayed.push(...(await replay(ctx.broker, source, { all: true })).replayed);
+        replayed.push(...(await replay(ctx.broker, source, { all: true }, options)).replayed);
       } else {
         for (const id of wanted) {
           try {
-            replayed.push(...(await replay(ctx.broker, source, { id })).replayed);
+            replayed.push(...(await replay(ctx.broker, source, { id }, options)).replayed);
           } catch (error) {
             if (!(isMedibusError(error) && error.code === 'MEDIBUS_ERR_CONFIG_REFERENCE')) throw error;
             missing.push(id);
           }
         }
       }
-      for (const id of replayed) ctx.status.emit({ status: 'replayed', channel: channel.id, messageId: id, ...(body.queue === 'failed' ? {} : { destination: body.queue }), reason: `replayed by ${user}` });
       await ctx.audit({ actor: user, action: 'replay', target: `${channel.id}/${body.queue}`, outcome: 'ok', detail: { reason, count: replayed.length, selection: wanted === undefined ? 'all' : 'ids', missing: missing.length } });
       return { queue: source.dead, replayed, missing };
     },
